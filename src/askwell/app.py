@@ -1,0 +1,111 @@
+"""The FastAPI application factory: routers, the one error mapping, the static web app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from askwell import __version__, background
+from askwell.assistants.router import router as assistants_router
+from askwell.auth.router import router as auth_router
+from askwell.chat.router import router as chat_router
+from askwell.errors import AskwellError
+from askwell.runtime import Runtime
+from askwell.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
+
+
+def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.runtime = await Runtime.start(settings, run_migrations=run_migrations)
+        try:
+            yield
+        finally:
+            await background.drain()
+            await app.state.runtime.close()
+
+    app = FastAPI(
+        title="Askwell",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=f"{API_PREFIX}/docs",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
+        )
+    for router in (auth_router, assistants_router, chat_router):
+        app.include_router(router, prefix=API_PREFIX)
+
+    @app.get(f"{API_PREFIX}/health", tags=["meta"])
+    async def health() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok", "version": __version__}
+
+    _install_error_handlers(app)
+    if (WEB_DIST / "index.html").exists():
+        app.mount("/", StaticFiles(directory=WEB_DIST, html=True), name="web")
+    return app
+
+
+def _error(status: int, detail: Any, code: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    """Every error leaves as {"detail", "code"}; nothing leaks a stack trace or a secret."""
+
+    @app.exception_handler(AskwellError)
+    async def domain_error(_request: Request, exc: AskwellError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return _error(exc.status_code, exc.message, exc.code, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {
+                "field": ".".join(str(part) for part in err.get("loc", ())),
+                "message": err.get("msg", ""),
+                "type": err.get("type", ""),
+            }
+            for err in exc.errors()
+        ]
+        return _error(422, problems, "invalid_request")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _error(exc.status_code, exc.detail, code, getattr(exc, "headers", None))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(ConnectionError)
+    async def database_down(_request: Request, exc: Exception) -> JSONResponse:
+        logger.error("Database unavailable: %s", type(exc).__name__)
+        return _error(503, "The database is unavailable; try again shortly", "database_unavailable")
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("Unhandled error")
+        return _error(500, "Internal server error", "internal_error")

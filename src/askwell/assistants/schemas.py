@@ -1,0 +1,55 @@
+"""Assistants on the wire."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_MODEL_NAME = r"^[a-z][a-z0-9_-]*:.+$"
+_LANGUAGE = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$"
+
+
+class RetrievalSettings(BaseModel):
+    """How an assistant searches its knowledge."""
+
+    top_k: int = Field(default=5, ge=1, le=50)
+    keyword_weight: float = Field(default=1.0, ge=0, le=10)
+    vector_weight: float = Field(default=1.0, ge=0, le=10)
+
+
+class AssistantBase(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=4000)
+    system_prompt: str = Field(default="", max_length=20000)
+    model: str | None = Field(
+        default=None,
+        max_length=200,
+        pattern=_MODEL_NAME,
+        description='"provider:model"; null uses the server default.',
+    )
+    language: str | None = Field(default=None, pattern=_LANGUAGE, description='e.g. "en", "fr"')
+    user_authentication: bool = False
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+
+
+class AssistantCreate(AssistantBase):
+    pass
+
+
+class AssistantUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=4000)
+    system_prompt: str | None = Field(default=None, max_length=20000)
+    model: str | None = Field(default=None, max_length=200, pattern=_MODEL_NAME)
+    language: str | None = Field(default=None, pattern=_LANGUAGE)
+    user_authentication: bool | None = None
+    retrieval: RetrievalSettings | None = None
+
+
+class AssistantRead(AssistantBase):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    created_at: datetime

@@ -1,0 +1,91 @@
+"""The chat endpoints: stream a turn, read a session's history, reset it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import StreamingResponse
+
+from askwell.assistants import service as assistant_service
+from askwell.chat import service
+from askwell.chat.flows import FlowDeps, prepare_turn, run_turn
+from askwell.chat.history import format_message
+from askwell.chat.schemas import ChatRequest, HistoryResponse, ResetResponse, SessionRead
+from askwell.chat.wire import NDJSON, SSE, encode_in_task, ndjson_line, sse_frame, wants_sse
+from askwell.deps import CurrentUser, OptionalUser, RuntimeDep, SessionDep
+from askwell.llm.base import GenerationOptions
+
+router = APIRouter(prefix="/chat", tags=["chat"])
+
+
+@router.post(
+    "/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {NDJSON: {}, SSE: {}}, "description": "One event per line (or SSE frame)."}},
+)
+async def chat_stream(
+    request: ChatRequest,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    user: OptionalUser,
+    accept: Annotated[str | None, Header()] = None,
+) -> StreamingResponse:
+    """Stream the answer to a message as events: start, steps, sources, tokens, ..., done."""
+    assistant = await assistant_service.get_for_chat(
+        session=session, assistant_id=request.assistant_id, user=user
+    )
+    model = runtime.models.get(assistant.model or runtime.settings.default_model)
+    turn = await prepare_turn(
+        session=session,
+        memory=runtime.memory,
+        request_message=request.message,
+        assistant=assistant,
+        user=user,
+        session_id=request.session_id,
+        language=request.language,
+        history=[t.model_dump() for t in request.history] if request.history is not None else None,
+        memory_turns=runtime.settings.memory_turns,
+    )
+    deps = FlowDeps(
+        session_factory=runtime.session_factory,
+        memory=runtime.memory,
+        model=model,
+        options=GenerationOptions(max_tokens=runtime.settings.max_answer_tokens),
+        memory_turns=runtime.settings.memory_turns,
+    )
+    sse = wants_sse(accept)
+    body = encode_in_task(run_turn(turn, deps), sse_frame if sse else ndjson_line)
+    return StreamingResponse(
+        body,
+        media_type=SSE if sse else NDJSON,
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/sessions", response_model=list[SessionRead])
+async def list_sessions(
+    user: CurrentUser, session: SessionDep, assistant_id: Annotated[uuid.UUID | None, Query()] = None
+) -> object:
+    """The caller's chat sessions, most recent first."""
+    return await service.list_user_sessions(session=session, user=user, assistant_id=assistant_id)
+
+
+@router.get("/{session_id}/history", response_model=HistoryResponse)
+async def chat_history(session_id: str, session: SessionDep, user: OptionalUser) -> HistoryResponse:
+    """A session's messages, oldest first, with their sources, steps and data results."""
+    chat = await service.get_readable_session(session=session, session_id=session_id, user=user)
+    messages = await service.list_messages(session=session, session_id=chat.id)
+    return HistoryResponse(messages=[format_message(m) for m in messages])
+
+
+@router.delete("/{session_id}", response_model=ResetResponse)
+async def reset_chat(
+    session_id: str, session: SessionDep, runtime: RuntimeDep, user: OptionalUser
+) -> ResetResponse:
+    """Forget the conversation: history and memory are emptied."""
+    chat = await service.get_readable_session(session=session, session_id=session_id, user=user)
+    await service.reset(session=session, chat=chat, memory=runtime.memory)
+    await session.commit()
+    return ResetResponse()

@@ -1,0 +1,148 @@
+"""The `askwell` command: serve, migrate, and manage users and assistants from the shell."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+
+from askwell.assistants import service as assistant_service
+from askwell.assistants.schemas import AssistantCreate
+from askwell.auth import service as auth_service
+from askwell.auth.models import Role
+from askwell.auth.schemas import UserCreate
+from askwell.errors import AskwellError
+from askwell.runtime import Runtime
+from askwell.settings import get_settings
+
+app = typer.Typer(help="Askwell: a self-hosted assistant platform.", no_args_is_help=True)
+users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+assistants_app = typer.Typer(help="Manage assistants.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(assistants_app, name="assistants")
+
+T = TypeVar("T")
+
+
+def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
+    """Run `work` against a started runtime (migrations included), reporting domain errors plainly."""
+
+    async def main() -> T:
+        runtime = await Runtime.start(get_settings())
+        try:
+            return await work(runtime)
+        finally:
+            await runtime.close()
+
+    try:
+        return asyncio.run(main())
+    except AskwellError as exc:
+        typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default from settings).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
+    workers: Annotated[int, typer.Option(help="Server processes.")] = 1,
+) -> None:
+    """Migrate the database, then serve the API and the web app."""
+    import uvicorn
+
+    settings = get_settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    _run(lambda runtime: asyncio.sleep(0))  # migrations once, before any worker starts
+    uvicorn.run(
+        "askwell.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    _run(lambda runtime: asyncio.sleep(0))
+    typer.echo("database is up to date")
+
+
+@users_app.command("create")
+def create_user(
+    email: str,
+    admin: Annotated[bool, typer.Option("--admin", help="Give the admin role.")] = False,
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    password: Annotated[
+        str | None, typer.Option(help="Password; default: ASKWELL_NEW_USER_PASSWORD, else asked for.")
+    ] = None,
+) -> None:
+    """Create a user account."""
+    password = (
+        password
+        or os.environ.get("ASKWELL_NEW_USER_PASSWORD")
+        or typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    )
+    user_in = UserCreate(email=email, name=name, password=password, role=Role.ADMIN if admin else Role.MEMBER)
+
+    async def work(runtime: Runtime) -> str:
+        async with runtime.session_factory() as session:
+            user = await auth_service.create(session=session, user_in=user_in)
+            await session.commit()
+            return f"created {user.role} {user.email} ({user.id})"
+
+    typer.echo(_run(work))
+
+
+@assistants_app.command("create")
+def create_assistant(
+    name: str,
+    description: Annotated[str, typer.Option()] = "",
+    system_prompt: Annotated[str, typer.Option("--system-prompt")] = "",
+    model: Annotated[str | None, typer.Option(help='"provider:model"; default from settings.')] = None,
+    language: Annotated[str | None, typer.Option()] = None,
+    auth: Annotated[bool, typer.Option("--auth", help="Only logged-in users may chat.")] = False,
+) -> None:
+    """Create an assistant."""
+    assistant_in = AssistantCreate(
+        name=name,
+        description=description,
+        system_prompt=system_prompt,
+        model=model,
+        language=language,
+        user_authentication=auth,
+    )
+
+    async def work(runtime: Runtime) -> str:
+        async with runtime.session_factory() as session:
+            assistant = await assistant_service.create(session=session, assistant_in=assistant_in)
+            await session.commit()
+            return f"created assistant {assistant.name} ({assistant.id})"
+
+    typer.echo(_run(work))
+
+
+@assistants_app.command("list")
+def list_assistants() -> None:
+    """List assistants: id, name, model, access."""
+
+    async def work(runtime: Runtime) -> list[str]:
+        async with runtime.session_factory() as session:
+            rows = await assistant_service.list_assistants(session=session, include_login_only=True)
+            default = runtime.settings.default_model
+            return [
+                f"{a.id}  {a.name}  {a.model or default}  "
+                f"{'login required' if a.user_authentication else 'open'}"
+                for a in rows
+            ]
+
+    lines = _run(work)
+    typer.echo("\n".join(lines) if lines else "no assistants yet: askwell assistants create NAME")

@@ -1,0 +1,70 @@
+"""Deterministic chat models for tests and benchmarks ("scripted:echo", "scripted:slow", "scripted:fail").
+
+They answer from the messages they are given, so tests can see exactly what context a turn
+received: the question, how many earlier messages were remembered, and the first of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from askwell.errors import Invalid, ModelError
+from askwell.llm.base import GenerationOptions, Message, ModelChunk, Usage, estimate_tokens
+from askwell.settings import Settings
+
+
+@dataclass(frozen=True)
+class _Script:
+    delay_s: float = 0.0  # pause before each token
+    repeat: int = 1  # how many times the answer body is said (long answers)
+    fail_after: int | None = None  # raise ModelError after this many tokens
+
+
+_SCRIPTS = {
+    "echo": _Script(),
+    "slow": _Script(delay_s=0.02, repeat=20),
+    "fail": _Script(fail_after=4),
+}
+
+
+class ScriptedChatModel:
+    def __init__(self, name: str, script: _Script) -> None:
+        self.name = f"scripted:{name}"
+        self._script = script
+
+    async def stream(self, messages: list[Message], options: GenerationOptions) -> AsyncIterator[ModelChunk]:
+        text = compose_answer(messages)
+        body = " ".join([text] * self._script.repeat)
+        pieces = re.findall(r"\S+\s*", body)[: options.max_tokens]
+        prompt_tokens = sum(estimate_tokens(m.content) for m in messages)
+        for index, piece in enumerate(pieces):
+            if self._script.fail_after is not None and index == self._script.fail_after:
+                raise ModelError("The scripted model failed on purpose")
+            if self._script.delay_s:
+                await asyncio.sleep(self._script.delay_s)
+            else:
+                await asyncio.sleep(0)  # still a cancellation point, like a real model
+            yield ModelChunk(text=piece)
+        yield ModelChunk(usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=len(pieces)))
+
+
+def compose_answer(messages: list[Message]) -> str:
+    """The deterministic answer: what was asked, and what earlier turns were remembered."""
+    turns = [m for m in messages if m.role != "system"]
+    question = turns[-1].content if turns else ""
+    earlier_user = [m.content for m in turns[:-1] if m.role == "user"]
+    answer = f"You asked: {question}. I remember {len(turns) - 1} earlier messages."
+    if earlier_user:
+        answer += f" Your first question was: {earlier_user[0]}."
+    return answer
+
+
+def create(model: str, settings: Settings) -> ScriptedChatModel:
+    if model not in _SCRIPTS:
+        raise Invalid(
+            f"Unknown scripted model {model!r}; known: {', '.join(sorted(_SCRIPTS))}", code="invalid_model"
+        )
+    return ScriptedChatModel(model, _SCRIPTS[model])

@@ -1,0 +1,71 @@
+"""One Settings object for the whole service, read from ASKWELL_* environment variables.
+
+Every setting has an embedded default that works on a fresh machine: SQLite in the data
+folder, in-process memory, no external service.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Askwell configuration; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="ASKWELL_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("./data"), description="Folder for the embedded database, keys and models."
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL; unset means SQLite in the data folder.",
+    )
+    redis_url: str | None = Field(
+        default=None, description="Redis for conversation memory; unset means in process."
+    )
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS; none by default."
+    )
+
+    secret_key: SecretStr | None = Field(
+        default=None, description="JWT signing key; unset means a random key kept in the data folder."
+    )
+    access_token_minutes: int = Field(default=60 * 12, ge=1)
+    allow_registration: bool = True
+    first_user_is_admin: bool = Field(
+        default=True, description="The first account registered on an empty instance becomes admin."
+    )
+
+    default_model: str = Field(default="scripted:echo", description='Chat model, "provider:model".')
+    openai_base_url: str | None = None
+    openai_api_key: SecretStr | None = None
+    model_timeout_s: float = Field(default=120.0, gt=0)
+    max_answer_tokens: int = Field(default=1024, ge=16)
+
+    memory_turns: int = Field(default=10, ge=0, description="Messages of short-term memory fed to the model.")
+    memory_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
+    memory_max_sessions: int = Field(default=10_000, ge=1, description="In-process memory bound (LRU).")
+    redis_timeout_s: float = Field(default=0.5, gt=0)
+
+    log_level: str = "INFO"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to SQLite inside the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'askwell.db').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own Settings instead)."""
+    return Settings()
