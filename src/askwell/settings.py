@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     model_timeout_s: float = Field(default=120.0, gt=0)
     max_answer_tokens: int = Field(default=1024, ge=16)
 
+    embedding_model: str = Field(
+        default="local:all-minilm-l6-v2", description='Embedding model, "provider:model".'
+    )
+    embedding_batch_size: int = Field(default=32, ge=1, le=1024)
+    embedding_threads: int = Field(default=0, ge=0, description="Inference threads; 0 means one per core.")
+
     memory_turns: int = Field(default=10, ge=0, description="Messages of short-term memory fed to the model.")
     memory_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
     memory_max_sessions: int = Field(default=10_000, ge=1, description="In-process memory bound (LRU).")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
+from askwell.chat.memory import MemorySnapshot
 from tests.conftest import answer_text, chat, create_assistant, new_session_id
 
 
@@ -57,7 +60,7 @@ async def test_reset_empties_history_and_memory(
     events = await chat(client, assistant_id=assistant["id"], session_id=session_id, message="what number?")
     assert "I remember 0 earlier messages" in answer_text(events)
     messages = (await client.get(f"/api/v1/chat/{session_id}/history")).json()["messages"]
-    assert [m["text"] for m in messages][0] == "what number?"
+    assert messages[0]["text"] == "what number?"
 
 
 async def test_client_history_replaces_stored_memory(
@@ -96,3 +99,24 @@ async def test_user_sessions_are_listed_for_their_owner(
     sessions = (await client.get("/api/v1/chat/sessions", headers=admin_headers)).json()
     assert [(s["id"], s["title"]) for s in sessions] == [(session_id, "first words")]
     assert (await client.get("/api/v1/chat/sessions")).status_code == 401
+
+
+async def test_a_stale_memory_snapshot_is_rebuilt_from_the_database(
+    app: Any, client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """A cache that missed writes (say, during an outage) must not be trusted."""
+    memory = app.state.runtime.memory
+    assistant = await create_assistant(client, admin_headers)
+    session_id = new_session_id()
+    await chat(client, assistant_id=assistant["id"], session_id=session_id, message="first")
+    snapshot = await memory.load(session_id)
+    assert snapshot is not None and snapshot.version == 2  # user + bot message
+
+    await memory.save(session_id, MemorySnapshot(version=1, turns=[{"role": "user", "content": "bogus"}]))
+    events = await chat(client, assistant_id=assistant["id"], session_id=session_id, message="second")
+    assert "Your first question was: first" in answer_text(events)
+
+    # A snapshot of the current version is what the next turn uses: the cache is really read.
+    await memory.save(session_id, MemorySnapshot(version=4, turns=[{"role": "user", "content": "cached"}]))
+    events = await chat(client, assistant_id=assistant["id"], session_id=session_id, message="third")
+    assert "Your first question was: cached" in answer_text(events)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+
 import httpx
 import jwt
 
@@ -147,7 +148,11 @@ async def test_login_only_assistant_needs_a_valid_user(
 
     key = (settings.data_dir / "secret_key").read_text().strip()
     expired = jwt.encode({"sub": "x", "exp": 1, "typ": "access"}, key, algorithm="HS256")
-    forged = jwt.encode({"sub": "x", "exp": 4102444800, "typ": "access"}, "a-different-signing-key-of-sufficient-length", algorithm="HS256")
+    forged = jwt.encode(
+        {"sub": "x", "exp": 4102444800, "typ": "access"},
+        "a-different-signing-key-of-sufficient-length",
+        algorithm="HS256",
+    )
     for token in ("garbage", expired, forged, ""):
         response = await client.post("/api/v1/chat/stream", json=body, headers=bearer(token))
         assert response.status_code == 401, token
@@ -212,7 +217,7 @@ async def test_no_one_posts_into_another_users_session(
         assert (await client.delete(f"/api/v1/chat/{session_id}", headers=headers)).status_code == 404
     # Alice's conversation is untouched, and an admin may read it.
     history = (await client.get(f"/api/v1/chat/{session_id}/history", headers=alice)).json()["messages"]
-    assert [m["text"] for m in history][0] == "alice's secret"
+    assert history[0]["text"] == "alice's secret"
     assert (await client.get(f"/api/v1/chat/{session_id}/history", headers=admin_headers)).status_code == 200
     # A user cannot take over an anonymous session either.
     anonymous_session = new_session_id()
