@@ -13,6 +13,9 @@ from askwell.auth.models import User
 from askwell.errors import Conflict, NotFound, Unauthorized
 from askwell.llm.registry import check_model_name
 
+# Fields where PATCH null means "unchanged"; `model` and `language` may be reset to null.
+_NOT_NULLABLE = ("name", "description", "system_prompt", "retrieval", "user_authentication")
+
 
 async def get(*, session: AsyncSession, assistant_id: uuid.UUID) -> Assistant:
     assistant = await session.get(Assistant, assistant_id)
@@ -62,7 +65,7 @@ async def update(*, session: AsyncSession, assistant: Assistant, assistant_in: A
     if changes.get("model"):
         check_model_name(changes["model"])
     for field, value in changes.items():
-        if field in ("name", "retrieval", "user_authentication") and value is None:
+        if field in _NOT_NULLABLE and value is None:
             continue  # null means "unchanged" for fields that cannot be empty
         setattr(assistant, field, value)
     await session.flush()

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from askwell.errors import Invalid, ModelError
-from askwell.llm.base import GenerationOptions, Message, ModelChunk, Usage
+from askwell.llm.base import GenerationOptions, Message, ModelChunk, Usage, estimate_tokens
 from askwell.settings import Settings
 
 
@@ -15,6 +15,10 @@ class OpenAIChatModel:
         self.name = f"openai:{model}"
         self._model = model
         self._client = client
+        self.context_window: int | None = None
+
+    def count_tokens(self, text: str) -> int:
+        return estimate_tokens(text)
 
     async def stream(self, messages: list[Message], options: GenerationOptions) -> AsyncIterator[ModelChunk]:
         import openai
@@ -42,6 +46,10 @@ class OpenAIChatModel:
             finally:
                 # Closing the HTTP stream tells the server to stop generating.
                 await response.close()
+        except openai.APITimeoutError as exc:
+            raise ModelError(
+                f"The model server for {self.name} did not answer in time (ASKWELL_MODEL_TIMEOUT_S)"
+            ) from exc
         except openai.APIConnectionError as exc:
             raise ModelError(
                 f"Cannot reach the model server for {self.name}: check "

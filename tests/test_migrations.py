@@ -1,0 +1,95 @@
+"""Alembic migrations on SQLite and PostgreSQL: they build exactly the models' schema,
+are idempotent, and go down and up again cleanly."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from askwell.db import create_engine, downgrade, migrate
+from askwell.models import metadata
+
+MODEL_TABLES = {"users", "assistants", "chat_sessions", "chat_messages"}
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+async def table_names(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as conn:
+        return set(await conn.run_sync(lambda sync_conn: inspect(sync_conn).get_table_names()))
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    async with engine.connect() as conn:
+        return await conn.run_sync(
+            lambda sync_conn: MigrationContext.configure(sync_conn).get_current_revision()
+        )
+
+
+def _schema_diff(sync_conn: Connection) -> list[Any]:
+    context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
+    return list(compare_metadata(context, metadata))
+
+
+async def test_upgrade_creates_every_table(engine: AsyncEngine) -> None:
+    assert await table_names(engine) == set()
+    await migrate(engine)
+    assert await table_names(engine) == MODEL_TABLES | {"alembic_version"}
+    assert set(metadata.tables) == MODEL_TABLES  # the test's list is the models' list
+    assert await current_revision(engine) == "0001"
+
+
+async def test_upgrade_twice_is_a_no_op(engine: AsyncEngine) -> None:
+    await migrate(engine)
+    user_id = uuid.uuid4()
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO users (id, email, name, password_hash, role, is_active, created_at) "
+                "VALUES (:id, 'kept@example.org', '', 'x', 'member', :active, CURRENT_TIMESTAMP)"
+            ),
+            # SQLite stores sa.Uuid as 32 hex characters; PostgreSQL takes the UUID itself.
+            {"id": user_id.hex if engine.dialect.name == "sqlite" else user_id, "active": True},
+        )
+    await migrate(engine)
+    assert await current_revision(engine) == "0001"
+    async with engine.connect() as conn:
+        emails = (await conn.execute(text("SELECT email FROM users"))).scalars().all()
+        versions = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars().all()
+    assert emails == ["kept@example.org"]  # the second run did not rebuild the tables
+    assert versions == ["0001"]
+
+
+async def test_migrated_schema_matches_the_models(engine: AsyncEngine) -> None:
+    await migrate(engine)
+    async with engine.connect() as conn:
+        diff = await conn.run_sync(_schema_diff)
+    assert diff == []
+
+
+async def test_downgrade_to_base_then_upgrade_again(engine: AsyncEngine) -> None:
+    await migrate(engine)
+    await downgrade(engine, "base")
+    assert await table_names(engine) - {"alembic_version"} == set()
+    assert await current_revision(engine) is None
+
+    await migrate(engine)
+    assert await table_names(engine) == MODEL_TABLES | {"alembic_version"}
+    assert await current_revision(engine) == "0001"
+    async with engine.connect() as conn:
+        assert await conn.run_sync(_schema_diff) == []
