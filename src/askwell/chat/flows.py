@@ -30,7 +30,7 @@ from askwell.chat.events import (
     UsageInfo,
 )
 from askwell.chat.memory import MemoryStore
-from askwell.chat.prompting import build_messages
+from askwell.chat.prompting import Budget, build_prompt
 from askwell.chat.steps import StepTracker
 from askwell.errors import AskwellError
 from askwell.llm.base import ChatModel, GenerationOptions
@@ -89,14 +89,18 @@ class ContextStage:
 class GenerateStage:
     async def run(self, turn: Turn, deps: FlowDeps) -> AsyncIterator[ChatEvent]:
         yield turn.steps.start("generate", "Generating answer", model=deps.model.name)
-        messages = build_messages(
+        budget = None
+        if deps.model.context_window:
+            budget = Budget(deps.model.context_window, deps.options.max_tokens, deps.model.count_tokens)
+        prompt = build_prompt(
             system_prompt=turn.system_prompt,
             question=turn.question,
             memory=turn.memory,
             sources=turn.sources,
             language=turn.language,
+            budget=budget,
         )
-        async for chunk in deps.model.stream(messages, deps.options):
+        async for chunk in deps.model.stream(prompt.messages, deps.options):
             if chunk.text:
                 if turn.first_token_ms is None:
                     turn.first_token_ms = turn.elapsed_ms()
@@ -106,7 +110,12 @@ class GenerateStage:
                 turn.usage = UsageInfo(
                     prompt_tokens=chunk.usage.prompt_tokens, completion_tokens=chunk.usage.completion_tokens
                 )
-        yield turn.steps.finish("generate", completion_tokens=turn.usage.completion_tokens)
+        yield turn.steps.finish(
+            "generate",
+            completion_tokens=turn.usage.completion_tokens,
+            memory_used=prompt.memory_used,
+            passages_used=prompt.passages_used,
+        )
 
 
 DEFAULT_STAGES: Sequence[Stage] = (ContextStage(), GenerateStage())

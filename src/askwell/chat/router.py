@@ -52,7 +52,9 @@ async def chat_stream(
         session_factory=runtime.session_factory,
         memory=runtime.memory,
         model=model,
-        options=GenerationOptions(max_tokens=runtime.settings.max_answer_tokens),
+        options=GenerationOptions(
+            max_tokens=runtime.settings.max_answer_tokens, temperature=runtime.settings.temperature
+        ),
         memory_turns=runtime.settings.memory_turns,
     )
     sse = wants_sse(accept)

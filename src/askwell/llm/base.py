@@ -43,6 +43,9 @@ class ChatModel(Protocol):
     """
 
     name: str
+    context_window: int | None  # tokens the model sees at once; None when large enough not to budget
+
+    def count_tokens(self, text: str) -> int: ...
 
     def stream(self, messages: list[Message], options: GenerationOptions) -> AsyncIterator[ModelChunk]: ...
 

@@ -13,6 +13,8 @@ from askwell.settings import Settings
 _PROVIDERS: dict[str, str] = {
     "scripted": "askwell.llm.scripted:create",
     "openai": "askwell.llm.openai_compat:create",
+    "local": "askwell.llm.local_llama:create",
+    "gguf": "askwell.llm.local_llama:create_from_file",
 }
 
 

@@ -34,6 +34,10 @@ class ScriptedChatModel:
     def __init__(self, name: str, script: _Script) -> None:
         self.name = f"scripted:{name}"
         self._script = script
+        self.context_window: int | None = None
+
+    def count_tokens(self, text: str) -> int:
+        return estimate_tokens(text)
 
     async def stream(self, messages: list[Message], options: GenerationOptions) -> AsyncIterator[ModelChunk]:
         text = compose_answer(messages)
@@ -54,12 +58,18 @@ class ScriptedChatModel:
 def compose_answer(messages: list[Message]) -> str:
     """The deterministic answer: what was asked, and what earlier turns were remembered."""
     turns = [m for m in messages if m.role != "system"]
-    question = turns[-1].content if turns else ""
+    question = _question_of(turns[-1].content) if turns else ""
     earlier_user = [m.content for m in turns[:-1] if m.role == "user"]
     answer = f"You asked: {question}. I remember {len(turns) - 1} earlier messages."
     if earlier_user:
         answer += f" Your first question was: {earlier_user[0]}."
     return answer
+
+
+def _question_of(user_message: str) -> str:
+    """The question inside a prompt's last user message (without passages or language hints)."""
+    question = user_message.rsplit("Question: ", 1)[-1]
+    return question.split("\n\n", 1)[0]
 
 
 def create(model: str, settings: Settings) -> ScriptedChatModel:

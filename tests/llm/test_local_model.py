@@ -1,0 +1,205 @@
+"""The embedded llama.cpp model, for real: grounded answers, refusals, language, cancellation.
+
+These load the catalogued default model from the repository's data/models (pulled by
+`make run` / `make test`); select them with `-m model`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from askwell.chat.events import Source
+from askwell.chat.prompting import Budget, build_prompt
+from askwell.errors import Unavailable
+from askwell.llm.base import GenerationOptions, Message
+from askwell.llm.catalogue import DEFAULT_LOCAL_MODEL, get_card
+from askwell.llm.local_llama import LocalChatModel
+from askwell.llm.model_files import model_path
+from askwell.llm.registry import ModelRegistry
+from askwell.settings import Settings
+from tests.conftest import answer_text, chat, create_assistant, new_session_id, require_service
+
+pytestmark = pytest.mark.model
+
+MODELS_DIR = Path(__file__).resolve().parents[2] / "data" / "models"
+MODEL_FILE = model_path(get_card(DEFAULT_LOCAL_MODEL), MODELS_DIR)
+
+# A small corpus where each answer sits in exactly one known passage.
+CORPUS = [
+    Source(id="a", name="it-policy.md", type="md",
+           content="Laptops must use full-disk encryption. Passwords are rotated every 90 days."),
+    Source(id="b", name="offices.html", type="html",
+           content="The Zurich office is open from 8:00 to 18:00 on weekdays. Visitors sign in at the desk."),
+    Source(id="c", name="handbook.pdf", type="pdf",
+           content="Employees receive 25 days of paid vacation per year. Unused days expire on March 31.",
+           metadata={"page": 3}),
+]  # fmt: skip
+GREEDY = GenerationOptions(max_tokens=120, temperature=0.0)
+_CITATION = re.compile(r"\[(\d+)\]")
+_REFUSAL = re.compile(
+    r"(don't|do not|cannot|can't) (know|find|answer)|not (mentioned|provided|contain)|no information", re.I
+)
+
+
+def _model_file() -> Path:
+    return Path(
+        require_service(str(MODEL_FILE) if MODEL_FILE.is_file() else None, f"The model file {MODEL_FILE}")
+    )
+
+
+@pytest.fixture(scope="module")
+def settings_for_model() -> Settings:
+    _model_file()
+    return Settings(
+        models_dir=MODELS_DIR, default_model=f"local:{DEFAULT_LOCAL_MODEL}", temperature=0.0, _env_file=None
+    )  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="module")
+def model(settings_for_model: Settings) -> Any:
+    return ModelRegistry(settings_for_model).get(f"local:{DEFAULT_LOCAL_MODEL}")
+
+
+async def _answer(model: Any, question: str, *, language: str | None = None) -> str:
+    prompt = build_prompt(
+        system_prompt="",
+        question=question,
+        memory=[],
+        sources=CORPUS,
+        language=language,
+        budget=Budget(model.context_window, GREEDY.max_tokens, model.count_tokens),
+    )
+    return "".join([c.text async for c in model.stream(prompt.messages, GREEDY)])
+
+
+async def test_answer_states_the_fact_and_cites_its_passage(model: Any) -> None:
+    answer = await _answer(model, "How many days of paid vacation do employees get per year?")
+    assert "25" in answer
+    assert set(_CITATION.findall(answer)) == {"3"}, answer
+
+    answer = await _answer(model, "When does the Zurich office open?")
+    assert "8:00" in answer
+    assert set(_CITATION.findall(answer)) == {"2"}, answer
+
+
+async def test_unanswerable_question_is_refused_not_invented(model: Any) -> None:
+    answer = await _answer(model, "What is the company's parking policy?")
+    assert _REFUSAL.search(answer), answer
+    assert not _CITATION.findall(answer), answer
+
+
+async def test_french_language_gives_a_french_answer(model: Any) -> None:
+    answer = await _answer(model, "How many days of paid vacation do employees get per year?", language="fr")
+    assert "25" in answer
+    french = {
+        "les",
+        "des",
+        "sont",
+        "est",
+        "par",
+        "jours",
+        "congé",
+        "congés",
+        "payé",
+        "payés",
+        "de",
+        "la",
+        "le",
+        "an",
+    }
+    english = {"the", "are", "every", "days", "paid", "vacation", "per", "year"}
+    words = set(re.findall(r"[a-zà-ÿ]+", answer.lower()))
+    assert len(words & french) >= 2 and len(words & english) <= 1, answer
+
+
+async def test_usage_is_reported(model: Any) -> None:
+    chunks = [
+        c
+        async for c in model.stream(
+            [Message("user", "Say OK.")], GenerationOptions(max_tokens=8, temperature=0)
+        )
+    ]
+    usage = [c.usage for c in chunks if c.usage][-1]
+    assert usage.completion_tokens >= 1 and usage.prompt_tokens >= 3
+
+
+async def test_cancelling_a_stream_frees_the_model_quickly(model: Any) -> None:
+    long_task = [Message("user", "Write a 500-word essay about the history of the bicycle.")]
+
+    async def first_tokens(stream: AsyncIterator[Any], n: int) -> None:
+        count = 0
+        async for chunk in stream:
+            count += bool(chunk.text)
+            if count >= n:
+                return
+
+    stream = model.stream(long_task, GenerationOptions(max_tokens=400, temperature=0))
+    await first_tokens(stream, 3)
+    await stream.aclose()  # what a client disconnect does to the turn
+    started = time.perf_counter()
+    reply = "".join(
+        [c.text async for c in model.stream([Message("user", "Say OK.")], GenerationOptions(max_tokens=4))]
+    )
+    assert reply and time.perf_counter() - started < 15  # not after ~400 more tokens of the essay
+
+
+async def test_queue_is_bounded(settings_for_model: Settings) -> None:
+    small = LocalChatModel(
+        "gguf:test",
+        _model_file(),
+        missing_hint="",
+        context_window=1024,
+        threads=0,
+        queue_size=1,
+        chat_format=None,
+    )
+    running = small.stream([Message("user", "Count from 1 to 50.")], GenerationOptions(max_tokens=64))
+    await running.__anext__()
+    with pytest.raises(Unavailable, match="busy"):
+        await small.stream([Message("user", "hi")], GenerationOptions(max_tokens=4)).__anext__()
+    await running.aclose()
+    reply = [c async for c in small.stream([Message("user", "Say OK.")], GenerationOptions(max_tokens=4))]
+    assert any(c.text for c in reply)
+
+
+async def test_missing_model_file_names_the_command(tmp_path: Path) -> None:
+    pytest.importorskip("llama_cpp")
+    registry = ModelRegistry(Settings(models_dir=tmp_path, _env_file=None))  # type: ignore[call-arg]
+    missing = registry.get(f"local:{DEFAULT_LOCAL_MODEL}")
+    with pytest.raises(Unavailable, match=f"askwell models pull {DEFAULT_LOCAL_MODEL}"):
+        await missing.stream([Message("user", "hi")], GREEDY).__anext__()
+    gguf = registry.get(f"gguf:{tmp_path / 'nothing.gguf'}")
+    with pytest.raises(Unavailable, match="No model file"):
+        await gguf.stream([Message("user", "hi")], GREEDY).__anext__()
+
+
+async def test_chat_stream_with_the_local_model_end_to_end(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], backend: str
+) -> None:
+    if backend != "sqlite":
+        pytest.skip("the model path does not depend on the database")
+    _model_file()
+    assistant = await create_assistant(
+        client,
+        admin_headers,
+        model=f"local:{DEFAULT_LOCAL_MODEL}",
+        language="fr",
+        system_prompt="You are a concise assistant.",
+    )
+    events = await chat(
+        client,
+        assistant_id=assistant["id"],
+        session_id=new_session_id(),
+        message="What is the capital of Italy? One sentence.",
+    )
+    assert [e["type"] for e in events][-1] == "done" and not [e for e in events if e["type"] == "error"]
+    answer = answer_text(events)
+    assert "Rome" in answer, answer
+    assert events[-1]["usage"]["completion_tokens"] > 0 and events[-1]["timings"]["first_token_ms"] > 0
