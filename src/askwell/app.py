@@ -22,6 +22,7 @@ from askwell.assistants.router import router as assistants_router
 from askwell.auth.router import router as auth_router
 from askwell.chat.router import router as chat_router
 from askwell.errors import AskwellError
+from askwell.llm.router import router as models_router
 from askwell.runtime import Runtime
 from askwell.settings import Settings, get_settings
 
@@ -54,7 +55,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
-    for router in (auth_router, assistants_router, chat_router):
+    for router in (auth_router, assistants_router, chat_router, models_router):
         app.include_router(router, prefix=API_PREFIX)
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"])

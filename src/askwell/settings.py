@@ -64,7 +64,10 @@ class Settings(BaseSettings):
     embedding_model: str = Field(
         default="local:all-minilm-l6-v2", description='Embedding model, "provider:model".'
     )
-    embedding_batch_size: int = Field(default=32, ge=1, le=1024)
+    embedding_batch_size: int = Field(
+        default=8, ge=1, le=1024, description="Local embedder batch; 8 measured best on 2 cores."
+    )
+    openai_embedding_batch_size: int = Field(default=128, ge=1, le=2048)
     embedding_threads: int = Field(default=0, ge=0, description="Inference threads; 0 means one per core.")
 
     memory_turns: int = Field(default=10, ge=0, description="Messages of short-term memory fed to the model.")

@@ -1,0 +1,64 @@
+"""The chat models an admin can pick for an assistant."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from askwell.deps import SettingsDep
+from askwell.llm.catalogue import CATALOGUE
+from askwell.llm.model_files import is_installed
+from askwell.llm.registry import providers
+
+router = APIRouter(prefix="/models", tags=["models"])
+
+
+class ModelOption(BaseModel):
+    name: str  # "provider:model", what an assistant's `model` field takes
+    title: str
+    provider: str
+    installed: bool  # for local models: the weights are in the models folder
+    licence: str | None = None
+    notes: str = ""
+
+
+class ModelList(BaseModel):
+    default: str
+    providers: list[str]
+    models: list[ModelOption]
+
+
+@router.get("", response_model=ModelList)
+async def list_models(settings: SettingsDep) -> ModelList:
+    """Catalogued local models (and whether installed), the default, and the known providers."""
+    models = [
+        ModelOption(
+            name=f"local:{card.name}",
+            title=card.title,
+            provider="local",
+            licence=card.licence,
+            notes=card.notes,
+            installed=is_installed(card, settings.resolved_models_dir),
+        )
+        for card in CATALOGUE.values()
+    ]
+    models += [
+        ModelOption(
+            name=f"scripted:{script}",
+            title=f"Scripted ({script}), for tests",
+            provider="scripted",
+            installed=True,
+        )
+        for script in ("echo", "slow", "fail")
+    ]
+    if settings.openai_base_url or settings.openai_api_key:
+        models.append(
+            ModelOption(
+                name="openai:<model>",
+                title="OpenAI-compatible server",
+                provider="openai",
+                installed=True,
+                notes=settings.openai_base_url or "api.openai.com",
+            )
+        )
+    return ModelList(default=settings.default_model, providers=providers(), models=models)
