@@ -6,7 +6,8 @@ import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -29,14 +30,17 @@ models_app = typer.Typer(help="Local models: list the catalogue, fetch weights."
 app.add_typer(assistants_app, name="assistants")
 app.add_typer(models_app, name="models")
 
+if TYPE_CHECKING:
+    from askwell.ingestion.cli_ingest import IngestSummary
+
 T = TypeVar("T")
 
 
-def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
+def _run(work: Callable[[Runtime], Awaitable[T]], *, start_jobs: bool = False) -> T:
     """Run `work` against a started runtime (migrations included), reporting domain errors plainly."""
 
     async def main() -> T:
-        runtime = await Runtime.start(get_settings())
+        runtime = await Runtime.start(get_settings(), start_jobs=start_jobs)
         try:
             return await work(runtime)
         finally:
@@ -184,3 +188,33 @@ def pull_model(
         typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
         raise typer.Exit(code=1) from None
     typer.echo(f"installed {card.name} at {path} (sha256 verified)")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (read recursively).")],
+    assistant: Annotated[str, typer.Option("--assistant", "-a", help="The assistant's name.")],
+) -> None:
+    """Ingest files into an assistant's documents, with a progress bar and a summary."""
+    from askwell.ingestion.cli_ingest import ingest_paths
+
+    async def work(runtime: Runtime) -> IngestSummary:
+        with typer.progressbar(length=1, label="Ingesting") as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.length = max(total, 1)
+                bar.update(done - bar.pos)
+
+            return await ingest_paths(runtime, assistant_name=assistant, paths=paths, progress=progress)
+
+    summary = _run(work, start_jobs=True)
+    typer.echo(
+        f"{summary.files} files, {summary.pages} pages, {summary.chunks} chunks, "
+        f"{len(summary.failed)} failed, {len(summary.skipped)} skipped, {summary.seconds} s"
+    )
+    for name, reason in summary.failed:
+        typer.secho(f"  failed  {name}: {reason}", fg=typer.colors.YELLOW)
+    for name, reason in summary.skipped:
+        typer.secho(f"  skipped {name}: {reason}", fg=typer.colors.YELLOW)
+    if summary.failed:
+        raise typer.Exit(code=2)

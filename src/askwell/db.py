@@ -69,6 +69,24 @@ class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+def is_managed_outside_models(name: str | None, type_: str) -> bool:
+    """Schema objects the migrations create by hand, unknown to the ORM models.
+
+    The SQLite FTS5 table (and its shadow tables), PostgreSQL's generated tsvector and
+    the expression/partial indexes for full-text and vector search. Alembic's
+    autogenerate comparison skips them.
+    """
+    if name is None:
+        return False
+    if type_ == "table":
+        return name.startswith("chunks_fts")
+    if type_ == "column":
+        return name == "search_vector"
+    if type_ == "index":
+        return name == "ix_chunks_search_vector" or name.startswith("ix_chunks_embedding_")
+    return False
+
+
 def create_engine(url: str) -> AsyncEngine:
     """An async engine.
 

@@ -3,8 +3,19 @@
 from askwell.assistants.models import Assistant
 from askwell.auth.models import User
 from askwell.chat.models import ChatMessage, ChatSession
+from askwell.connectors.models import Connector
 from askwell.db import Base
+from askwell.documents.models import Chunk, Document
 
 metadata = Base.metadata
 
-__all__ = ["Assistant", "ChatMessage", "ChatSession", "User", "metadata"]
+__all__ = [
+    "Assistant",
+    "ChatMessage",
+    "ChatSession",
+    "Chunk",
+    "Connector",
+    "Document",
+    "User",
+    "metadata",
+]

@@ -1,16 +1,26 @@
-"""The long-lived objects of one server process: engine, sessions, memory, models."""
+"""The long-lived objects of one server process: engine, sessions, memory, models, jobs."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from askwell.auth.security import signing_key
 from askwell.chat.memory import MemoryStore, create_memory_store
 from askwell.db import create_engine, create_session_factory, migrate
+from askwell.embeddings.registry import EmbedderRegistry
+from askwell.ingestion.jobs import InProcessJobQueue, JobQueue
+from askwell.ingestion.parsing import ParseLimits
+from askwell.ingestion.pipeline import IngestDeps, ingest_document, recover_unfinished
 from askwell.llm.registry import ModelRegistry
+from askwell.retrieval.service import Retriever
+from askwell.retrieval.vector_memory import MemoryVectorIndex
 from askwell.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -20,18 +30,42 @@ class Runtime:
     session_factory: async_sessionmaker[AsyncSession]
     memory: MemoryStore
     models: ModelRegistry
+    embedders: EmbedderRegistry
+    retriever: Retriever
+    jobs: JobQueue
     signing_key: str
 
+    @property
+    def uploads_dir(self) -> Path:
+        return self.settings.data_dir / "uploads"
+
     @classmethod
-    async def start(cls, settings: Settings, *, run_migrations: bool = True) -> Runtime:
+    async def start(
+        cls, settings: Settings, *, run_migrations: bool = True, start_jobs: bool = True
+    ) -> Runtime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_engine(settings.resolved_database_url)
         if run_migrations:
             await migrate(engine)
-        return cls(
+        session_factory = create_session_factory(engine)
+        embedders = EmbedderRegistry(settings)
+        embedder = embedders.get()
+        deps = IngestDeps(
+            session_factory=session_factory,
+            embedder=embedder,
+            uploads_dir=settings.data_dir / "uploads",
+            chunk_tokens=settings.chunk_tokens,
+            chunk_overlap=settings.chunk_overlap,
+            limits=ParseLimits(),
+        )
+
+        async def handle(document_id: object) -> None:
+            await ingest_document(document_id, deps)  # type: ignore[arg-type]
+
+        runtime = cls(
             settings=settings,
             engine=engine,
-            session_factory=create_session_factory(engine),
+            session_factory=session_factory,
             memory=create_memory_store(
                 redis_url=settings.redis_url,
                 max_sessions=settings.memory_max_sessions,
@@ -39,9 +73,19 @@ class Runtime:
                 timeout_s=settings.redis_timeout_s,
             ),
             models=ModelRegistry(settings),
+            embedders=embedders,
+            retriever=Retriever(embedder, MemoryVectorIndex()),
+            jobs=InProcessJobQueue(handle, workers=settings.ingest_workers),
             signing_key=signing_key(settings),
         )
+        if start_jobs:
+            await runtime.jobs.start()
+            for document_id in await recover_unfinished(session_factory):
+                await runtime.jobs.submit(document_id)
+        return runtime
 
     async def close(self) -> None:
+        await self.jobs.close()
+        await self.embedders.aclose()
         await self.memory.close()
         await self.engine.dispose()

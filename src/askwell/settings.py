@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     openai_embedding_batch_size: int = Field(default=128, ge=1, le=2048)
     embedding_threads: int = Field(default=0, ge=0, description="Inference threads; 0 means one per core.")
 
+    max_upload_mb: int = Field(default=50, ge=1, description="Largest accepted upload, per file.")
+    chunk_tokens: int = Field(default=200, ge=32, le=2048, description="Chunk size in embedder tokens.")
+    chunk_overlap: int = Field(default=40, ge=0, le=512, description="Tokens repeated between chunks.")
+    ingest_workers: int = Field(default=1, ge=1, le=32, description="In-process ingestion jobs at once.")
+
     memory_turns: int = Field(default=10, ge=0, description="Messages of short-term memory fed to the model.")
     memory_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
     memory_max_sessions: int = Field(default=10_000, ge=1, description="In-process memory bound (LRU).")

@@ -1,8 +1,8 @@
-"""One chat turn as small stages: build context -> [retrieve] -> generate -> persist.
+"""One chat turn: prepare (bind, remember, store the question) then run its stages.
 
-The request phase (service.open_turn) has already bound the session, read the memory and
-stored the user's message. `run_turn` yields typed events; a failure becomes an `error`
-event, and whatever was generated is stored even when the client goes away.
+Stages (chat/stages): context -> [retrieve] -> generate; then the answer is persisted.
+`run_turn` yields typed events; a failure becomes an `error` event, and whatever was
+generated is stored even when the client goes away.
 """
 
 from __future__ import annotations
@@ -10,126 +10,33 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from askwell.background import shielded
 from askwell.chat import service
-from askwell.chat.events import (
-    ChatEvent,
-    DoneEvent,
-    ErrorEvent,
-    Source,
-    StartEvent,
-    Timings,
-    TokenEvent,
-    UsageInfo,
-)
+from askwell.chat.events import ChatEvent, DoneEvent, ErrorEvent, StartEvent, Timings
 from askwell.chat.memory import MemoryStore
-from askwell.chat.prompting import Budget, build_prompt
-from askwell.chat.steps import StepTracker
+from askwell.chat.stages import stages_for
+from askwell.chat.turn import FlowDeps, RetrievalPlan, Stage, Turn
+from askwell.connectors import service as connector_service
 from askwell.errors import AskwellError
-from askwell.llm.base import ChatModel, GenerationOptions
+from askwell.retrieval.service import filter_for
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class Turn:
-    """Everything one turn knows and produces; stages read and fill it."""
-
-    session_id: str
-    assistant_id: uuid.UUID
-    question: str
-    system_prompt: str
-    language: str | None
-    memory: list[dict[str, str]]
-    memory_is_stored: bool  # False when the client sent its own `history`
-    version: int  # session version after the user's message was stored
-    started: float = field(default_factory=time.perf_counter)
-    message_id: uuid.UUID = field(default_factory=uuid.uuid4)
-    steps: StepTracker = field(default_factory=StepTracker)
-    sources: list[Source] = field(default_factory=list)
-    answer: list[str] = field(default_factory=list)
-    usage: UsageInfo = field(default_factory=UsageInfo)
-    retrieval_ms: float | None = None
-    first_token_ms: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)  # sql, table, visualization ...
-
-    def elapsed_ms(self) -> float:
-        return round((time.perf_counter() - self.started) * 1000, 1)
-
-
-@dataclass(frozen=True)
-class FlowDeps:
-    session_factory: async_sessionmaker[AsyncSession]
-    memory: MemoryStore
-    model: ChatModel
-    options: GenerationOptions
-    memory_turns: int
-
-
-class Stage(Protocol):
-    """One step of a turn; later features (retrieval, SQL) add stages, not HTTP code."""
-
-    def run(self, turn: Turn, deps: FlowDeps) -> AsyncIterator[ChatEvent]: ...
-
-
-class ContextStage:
-    async def run(self, turn: Turn, deps: FlowDeps) -> AsyncIterator[ChatEvent]:
-        yield turn.steps.start("context", "Loading conversation")
-        source = "stored memory" if turn.memory_is_stored else "history sent by the client"
-        yield turn.steps.finish("context", turns=len(turn.memory), memory=source)
-
-
-class GenerateStage:
-    async def run(self, turn: Turn, deps: FlowDeps) -> AsyncIterator[ChatEvent]:
-        yield turn.steps.start("generate", "Generating answer", model=deps.model.name)
-        budget = None
-        if deps.model.context_window:
-            budget = Budget(deps.model.context_window, deps.options.max_tokens, deps.model.count_tokens)
-        prompt = build_prompt(
-            system_prompt=turn.system_prompt,
-            question=turn.question,
-            memory=turn.memory,
-            sources=turn.sources,
-            language=turn.language,
-            budget=budget,
-        )
-        async for chunk in deps.model.stream(prompt.messages, deps.options):
-            if chunk.text:
-                if turn.first_token_ms is None:
-                    turn.first_token_ms = turn.elapsed_ms()
-                turn.answer.append(chunk.text)
-                yield TokenEvent(content=chunk.text)
-            if chunk.usage is not None:
-                turn.usage = UsageInfo(
-                    prompt_tokens=chunk.usage.prompt_tokens, completion_tokens=chunk.usage.completion_tokens
-                )
-        yield turn.steps.finish(
-            "generate",
-            completion_tokens=turn.usage.completion_tokens,
-            memory_used=prompt.memory_used,
-            passages_used=prompt.passages_used,
-        )
-
-
-DEFAULT_STAGES: Sequence[Stage] = (ContextStage(), GenerateStage())
-
-
 async def run_turn(
-    turn: Turn, deps: FlowDeps, stages: Sequence[Stage] = DEFAULT_STAGES
+    turn: Turn, deps: FlowDeps, stages: Sequence[Stage] | None = None
 ) -> AsyncIterator[ChatEvent]:
     """Yield the turn's events, start to done, and store the bot message in every case."""
     yield StartEvent(session_id=turn.session_id, message_id=turn.message_id, assistant_id=turn.assistant_id)
     error: ErrorEvent | None = None
     interrupted = False
     try:
-        for stage in stages:
+        for stage in stages if stages is not None else stages_for(turn):
             async for event in stage.run(turn, deps):
                 yield event
     except asyncio.CancelledError:
@@ -249,11 +156,13 @@ async def prepare_turn(
     else:
         context = await service.load_memory(session=session, memory=memory, chat=chat, turns=memory_turns)
         stored = True
+    retrieval = await _retrieval_plan(session, assistant)
     _, version = await service.add_message(
         session=session, session_id=session_id, role="user", content=request_message
     )
     await session.commit()
     return Turn(
+        retrieval=retrieval,
         session_id=session_id,
         assistant_id=assistant.id,
         question=request_message,
@@ -263,4 +172,20 @@ async def prepare_turn(
         memory_is_stored=stored,
         version=version,
         started=started,
+    )
+
+
+async def _retrieval_plan(session: AsyncSession, assistant: Any) -> RetrievalPlan | None:
+    """Search when the assistant has a documents connector (even before its files are ready)."""
+    connectors = await connector_service.list_for_assistant(
+        session=session, assistant_id=assistant.id, type_="documents"
+    )
+    if not connectors:
+        return None
+    settings = assistant.retrieval or {}
+    return RetrievalPlan(
+        where=filter_for(assistant.id, [c.id for c in connectors]),
+        top_k=int(settings.get("top_k", 5)),
+        keyword_weight=float(settings.get("keyword_weight", 1.0)),
+        vector_weight=float(settings.get("vector_weight", 1.0)),
     )

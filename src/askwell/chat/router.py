@@ -56,6 +56,7 @@ async def chat_stream(
             max_tokens=runtime.settings.max_answer_tokens, temperature=runtime.settings.temperature
         ),
         memory_turns=runtime.settings.memory_turns,
+        retriever=runtime.retriever,
     )
     sse = wants_sse(accept)
     body = encode_in_task(run_turn(turn, deps), sse_frame if sse else ndjson_line)

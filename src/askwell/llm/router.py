@@ -9,6 +9,7 @@ from askwell.deps import SettingsDep
 from askwell.llm.catalogue import CATALOGUE
 from askwell.llm.model_files import is_installed
 from askwell.llm.registry import providers
+from askwell.llm.scripted import SCRIPT_NAMES
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -49,7 +50,7 @@ async def list_models(settings: SettingsDep) -> ModelList:
             provider="scripted",
             installed=True,
         )
-        for script in ("echo", "slow", "fail")
+        for script in SCRIPT_NAMES
     ]
     if settings.openai_base_url or settings.openai_api_key:
         models.append(

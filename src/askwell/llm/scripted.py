@@ -21,12 +21,14 @@ class _Script:
     delay_s: float = 0.0  # pause before each token
     repeat: int = 1  # how many times the answer body is said (long answers)
     fail_after: int | None = None  # raise ModelError after this many tokens
+    bogus_citation: bool = False  # also cite a passage that does not exist
 
 
 _SCRIPTS = {
     "echo": _Script(),
     "slow": _Script(delay_s=0.02, repeat=20),
     "fail": _Script(fail_after=4),
+    "overcite": _Script(bogus_citation=True),
 }
 
 
@@ -40,7 +42,7 @@ class ScriptedChatModel:
         return estimate_tokens(text)
 
     async def stream(self, messages: list[Message], options: GenerationOptions) -> AsyncIterator[ModelChunk]:
-        text = compose_answer(messages)
+        text = compose_answer(messages, bogus_citation=self._script.bogus_citation)
         body = " ".join([text] * self._script.repeat)
         pieces = re.findall(r"\S+\s*", body)[: options.max_tokens]
         prompt_tokens = sum(estimate_tokens(m.content) for m in messages)
@@ -55,15 +57,27 @@ class ScriptedChatModel:
         yield ModelChunk(usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=len(pieces)))
 
 
-def compose_answer(messages: list[Message]) -> str:
-    """The deterministic answer: what was asked, and what earlier turns were remembered."""
+def compose_answer(messages: list[Message], *, bogus_citation: bool = False) -> str:
+    """The deterministic answer: what was asked, what earlier turns were remembered and,
+    when the prompt has passages, the start of the first one, cited as [1]."""
     turns = [m for m in messages if m.role != "system"]
     question = _question_of(turns[-1].content) if turns else ""
     earlier_user = [m.content for m in turns[:-1] if m.role == "user"]
     answer = f"You asked: {question}. I remember {len(turns) - 1} earlier messages."
     if earlier_user:
         answer += f" Your first question was: {earlier_user[0]}."
+    passages = _PASSAGE.findall(turns[-1].content) if turns else []
+    if passages:
+        answer += f" From the passages: {' '.join(passages[0].split()[:20])} [1]."
+    if bogus_citation:
+        answer += " See also [99]."
     return answer
+
+
+_PASSAGE = re.compile(r"^\[1\] (.+)$", re.M)
+
+
+SCRIPT_NAMES = tuple(_SCRIPTS)
 
 
 def _question_of(user_message: str) -> str:

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from askwell.db import is_managed_outside_models
 from askwell.models import metadata
 
 connection = context.config.attributes.get("connection")
@@ -13,6 +14,7 @@ context.configure(
     target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_object=lambda obj, name, type_, reflected, compare_to: not is_managed_outside_models(name, type_),
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -1,0 +1,63 @@
+"""Prompt the model with the budgeted context and stream its answer, citations checked."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from askwell.chat.citations import CitationFilter
+from askwell.chat.events import ChatEvent, SourcesEvent, TokenEvent, UsageInfo
+from askwell.chat.prompting import Budget, build_prompt
+from askwell.chat.turn import FlowDeps, Turn
+
+
+class GenerateStage:
+    async def run(self, turn: Turn, deps: FlowDeps) -> AsyncIterator[ChatEvent]:
+        yield turn.steps.start("generate", "Generating answer", model=deps.model.name)
+        budget = None
+        if deps.model.context_window:
+            budget = Budget(deps.model.context_window, deps.options.max_tokens, deps.model.count_tokens)
+        prompt = build_prompt(
+            system_prompt=turn.system_prompt,
+            question=turn.question,
+            memory=turn.memory,
+            sources=turn.sources,
+            language=turn.language,
+            budget=budget,
+        )
+        # Only the passages that fit the prompt can be cited: those are the turn's sources.
+        turn.sources = turn.sources[: prompt.passages_used]
+        if turn.retrieval is not None:
+            yield SourcesEvent(sources=turn.sources)
+        citations = CitationFilter(len(turn.sources))
+        try:
+            async for chunk in deps.model.stream(prompt.messages, deps.options):
+                if chunk.text and (text := citations.feed(chunk.text)):
+                    yield self._token(turn, text)
+                if chunk.usage is not None:
+                    turn.usage = UsageInfo(
+                        prompt_tokens=chunk.usage.prompt_tokens,
+                        completion_tokens=chunk.usage.completion_tokens,
+                    )
+            if tail := citations.flush():
+                yield self._token(turn, tail)
+        finally:
+            self._mark_cited(turn, citations.cited)
+        yield turn.steps.finish(
+            "generate",
+            completion_tokens=turn.usage.completion_tokens,
+            memory_used=prompt.memory_used,
+            passages_used=prompt.passages_used,
+            cited=sorted(citations.cited),
+        )
+
+    @staticmethod
+    def _token(turn: Turn, text: str) -> TokenEvent:
+        if turn.first_token_ms is None:
+            turn.first_token_ms = turn.elapsed_ms()
+        turn.answer.append(text)
+        return TokenEvent(content=text)
+
+    @staticmethod
+    def _mark_cited(turn: Turn, cited: set[int]) -> None:
+        for number, source in enumerate(turn.sources, 1):
+            source.metadata["cited"] = number in cited

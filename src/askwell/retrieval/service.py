@@ -1,0 +1,141 @@
+"""Hybrid retrieval: keyword and vector candidates fused by reciprocal rank, as Sources."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from askwell.chat.events import Source
+from askwell.documents.models import Chunk, Document
+from askwell.embeddings.base import Embedder, EmbeddingSpec
+from askwell.retrieval.filters import SearchFilter
+from askwell.retrieval.fusion import reciprocal_rank_fusion
+from askwell.retrieval.keyword import keyword_search
+from askwell.retrieval.schemas import SearchMode
+from askwell.retrieval.vector_memory import MemoryVectorIndex
+from askwell.retrieval.vector_pg import pg_vector_search
+
+CANDIDATES = 50  # per retriever, before fusion
+
+
+def embedder_signature(embedder: Embedder) -> str:
+    spec = EmbeddingSpec.of(embedder)
+    return f"{spec.name}/{spec.dimension}"
+
+
+class Retriever:
+    """Keyword search, vector search, fusion: callable one by one (the chat shows each as a
+    sub-step) or together through `search`."""
+
+    def __init__(self, embedder: Embedder, memory_index: MemoryVectorIndex) -> None:
+        self.embedder = embedder
+        self._memory_index = memory_index
+
+    async def search(
+        self,
+        session: AsyncSession,
+        *,
+        where: SearchFilter,
+        query: str,
+        top_k: int,
+        mode: SearchMode = "hybrid",
+        keyword_weight: float = 1.0,
+        vector_weight: float = 1.0,
+    ) -> list[Source]:
+        keyword = await self.keyword(session, where=where, query=query) if mode != "vector" else []
+        vector = await self.vector(session, where=where, query=query) if mode != "keyword" else []
+        if mode == "keyword":
+            return await self.load(session, keyword[:top_k])
+        if mode == "vector":
+            return await self.load(session, vector[:top_k])
+        return await self.load(
+            session,
+            self.fuse(
+                keyword, vector, top_k=top_k, keyword_weight=keyword_weight, vector_weight=vector_weight
+            ),
+        )
+
+    async def keyword(
+        self, session: AsyncSession, *, where: SearchFilter, query: str
+    ) -> list[tuple[int, float]]:
+        return await keyword_search(session, where=where, query=query, limit=CANDIDATES)
+
+    async def vector(
+        self, session: AsyncSession, *, where: SearchFilter, query: str
+    ) -> list[tuple[int, float]]:
+        vector = await self.embedder.embed_query(query)
+        signature = embedder_signature(self.embedder)
+        if session.get_bind().dialect.name == "postgresql":
+            return await pg_vector_search(
+                session, where=where, query=vector, embedder=signature, limit=CANDIDATES
+            )
+        return await self._memory_index.search(
+            session, where=where, query=vector, embedder=signature, limit=CANDIDATES
+        )
+
+    @staticmethod
+    def fuse(
+        keyword: Sequence[tuple[int, float]],
+        vector: Sequence[tuple[int, float]],
+        *,
+        top_k: int,
+        keyword_weight: float = 1.0,
+        vector_weight: float = 1.0,
+    ) -> list[tuple[int, float]]:
+        return reciprocal_rank_fusion(
+            [([i for i, _ in keyword], keyword_weight), ([i for i, _ in vector], vector_weight)], limit=top_k
+        )
+
+    @staticmethod
+    async def load(session: AsyncSession, ranked: Sequence[tuple[int, float]]) -> list[Source]:
+        """The ranked chunks as Sources (chunks deleted meanwhile are skipped)."""
+        return await _to_sources(session, ranked)
+
+
+async def _to_sources(session: AsyncSession, ranked: Sequence[tuple[int, float]]) -> list[Source]:
+    if not ranked:
+        return []
+    ids = [chunk_id for chunk_id, _ in ranked]
+    rows = await session.execute(
+        select(Chunk, Document.name, Document.type)
+        .join(Document, Document.id == Chunk.document_id)
+        .where(Chunk.id.in_(ids))
+    )
+    found = {chunk.id: (chunk, name, type_) for chunk, name, type_ in rows}
+    sources = []
+    for chunk_id, score in ranked:
+        if chunk_id not in found:
+            continue  # deleted between ranking and loading
+        chunk, name, type_ = found[chunk_id]
+        sources.append(
+            Source(
+                id=str(chunk.id),
+                name=name,
+                type=type_,
+                content=chunk.content,
+                metadata={
+                    "file_name": name,
+                    "page": chunk.page_start,
+                    "page_end": chunk.page_end,
+                    "score": round(score, 6),
+                    "document_id": str(chunk.document_id),
+                    "connector_id": str(chunk.connector_id),
+                    "chunk_index": chunk.chunk_index,
+                    "heading_path": chunk.heading_path,
+                    "char_start": chunk.char_start,
+                    "char_end": chunk.char_end,
+                },
+            )
+        )
+    return sources
+
+
+def filter_for(
+    assistant_id: uuid.UUID, connector_ids: Sequence[uuid.UUID] = (), document_ids: Sequence[uuid.UUID] = ()
+) -> SearchFilter:
+    return SearchFilter(
+        assistant_id=assistant_id, connector_ids=tuple(connector_ids), document_ids=tuple(document_ids)
+    )
