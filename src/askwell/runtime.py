@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from askwell.auth.security import signing_key
 from askwell.chat.memory import MemoryStore, create_memory_store
 from askwell.db import create_engine, create_session_factory, migrate
+from askwell.embeddings.base import Embedder
 from askwell.embeddings.registry import EmbedderRegistry
 from askwell.ingestion.jobs import InProcessJobQueue, JobQueue
 from askwell.ingestion.parsing import ParseLimits
@@ -18,6 +19,7 @@ from askwell.ingestion.pipeline import IngestDeps, ingest_document, recover_unfi
 from askwell.llm.registry import ModelRegistry
 from askwell.retrieval.service import Retriever
 from askwell.retrieval.vector_memory import MemoryVectorIndex
+from askwell.retrieval.vector_pg import ensure_hnsw_index
 from askwell.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -50,6 +52,8 @@ class Runtime:
         session_factory = create_session_factory(engine)
         embedders = EmbedderRegistry(settings)
         embedder = embedders.get()
+        if engine.dialect.name == "postgresql":
+            await _ensure_vector_index(engine, embedder)
         deps = IngestDeps(
             session_factory=session_factory,
             embedder=embedder,
@@ -89,3 +93,15 @@ class Runtime:
         await self.embedders.aclose()
         await self.memory.close()
         await self.engine.dispose()
+
+
+async def _ensure_vector_index(engine: AsyncEngine, embedder: Embedder) -> None:
+    """pgvector's HNSW index is per dimension: make sure the configured embedder's exists."""
+    try:
+        dimension = embedder.dimension
+    except Exception:  # a remote model not in the catalogue learns its dimension on first use
+        logger.warning(
+            "Embedding dimension unknown until first use; vector search runs unindexed until a restart"
+        )
+        return
+    await ensure_hnsw_index(engine, dimension)

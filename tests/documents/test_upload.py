@@ -18,7 +18,7 @@ Run make run on a fresh machine. The installer builds llama.cpp once and caches 
 
 Backups are written every night at 02:00 to the folder named vault-omega.
 """
-NOTES = "Plain notes.\n\nThe quarterly target is 4,200 units for the Lisbon team.\n".encode()
+NOTES = b"Plain notes.\n\nThe quarterly target is 4,200 units for the Lisbon team.\n"
 
 
 async def test_upload_is_accepted_at_once_then_ingested(
@@ -172,3 +172,29 @@ async def test_bad_connector_bodies_are_422(
         f"/api/v1/assistants/{connector['assistant_id']}/connectors", json=body, headers=admin_headers
     )
     assert response.status_code == 422
+
+
+async def test_chats_are_answered_while_100_files_ingest(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    from tests.conftest import answer_text, chat, new_session_id
+
+    assistant, connector = await documents_assistant(client, admin_headers, model="scripted:echo")
+    files = [
+        (
+            f"report-{n:03d}.txt",
+            "\n\n".join(f"Report {n} paragraph {p}: " + "figures and notes " * 30 for p in range(4)).encode(),
+        )
+        for n in range(100)
+    ]
+    assert (await upload(client, admin_headers, connector["id"], files)).status_code == 202
+
+    events = await chat(client, assistant_id=assistant["id"], session_id=new_session_id(), message="status?")
+    assert events[-1]["type"] == "done" and "You asked: status?" in answer_text(events)
+    during = (
+        await client.get(f"/api/v1/connectors/{connector['id']}/documents", headers=admin_headers)
+    ).json()
+    assert any(d["status"] != "ready" for d in during)  # the chat did not wait for the ingestion
+
+    documents = await wait_for_ingestion(client, admin_headers, connector["id"], timeout_s=300)
+    assert len(documents) == 100 and {d["status"] for d in documents} == {"ready"}

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from askwell.connectors.models import Connector
 from askwell.db import utcnow
 from askwell.documents.models import Document, DocumentStatus
-from askwell.documents.storage import document_path, remove_document_files, safe_name
+from askwell.documents.storage import display_name, document_path, remove_document_files
 from askwell.errors import Invalid, NotFound, PayloadTooLarge, UnsupportedMediaType
 from askwell.ingestion.parsing import SUPPORTED_TYPES, detect_type
 
@@ -87,7 +87,7 @@ async def accept_uploads(
     documents: list[Document] = []
     to_ingest: list[uuid.UUID] = []
     for upload, file_type in zip(uploads, types, strict=True):
-        name = safe_name(upload.name)
+        name = display_name(upload.name)
         staged = uploads_dir / ".incoming" / uuid.uuid4().hex
         content_hash = await anyio.to_thread.run_sync(_copy_and_hash, upload.file, staged)
         existing = await session.scalar(

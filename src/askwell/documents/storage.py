@@ -21,6 +21,13 @@ def safe_name(name: str) -> str:
     return cleaned[:200] or "file"
 
 
+def display_name(name: str) -> str:
+    """The name shown and matched for re-uploads: a relative path is kept ("guides/setup.md",
+    so same-named files of different folders stay apart), without "..", "." or a root."""
+    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    return "/".join(parts)[-255:] or "file"
+
+
 def document_path(uploads_dir: Path, document_id: uuid.UUID, name: str) -> Path:
     return uploads_dir / str(document_id) / safe_name(name)
 

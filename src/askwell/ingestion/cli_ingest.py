@@ -30,18 +30,18 @@ class IngestSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (name, reason) from ingestion
 
 
-def collect_files(paths: list[Path]) -> list[Path]:
-    """Files given directly, and every file under given folders (hidden ones left out)."""
-    found: list[Path] = []
+def collect_files(paths: list[Path]) -> list[tuple[Path, str]]:
+    """(file, document name): files given directly by their name, files under a given folder
+    by their path relative to it (hidden ones left out), so same-named files stay apart."""
+    found: list[tuple[Path, str]] = []
     for path in paths:
-        if path.is_dir():
-            found += sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-        else:
-            found.append(path)
+        if not path.is_dir():
+            found.append((path, path.name))
+            continue
+        for file in sorted(path.rglob("*")):
+            relative = file.relative_to(path)
+            if file.is_file() and not any(part.startswith(".") for part in relative.parts):
+                found.append((file, relative.as_posix()))
     return found
 
 
@@ -72,25 +72,25 @@ async def ingest_paths(
         )
         await session.commit()
 
-    accepted: list[Path] = []
-    for path in collect_files(paths):
+    accepted: list[tuple[Path, str]] = []
+    for path, name in collect_files(paths):
         if not path.exists():
             summary.skipped.append((str(path), "no such file"))
         elif path.stat().st_size > max_bytes:
             summary.skipped.append((str(path), f"over the {runtime.settings.max_upload_mb} MB limit"))
-        elif detect_type(path.name, path.open("rb").read(8)) is None:
+        elif detect_type(path.name, path.read_bytes()[:8]) is None:
             summary.skipped.append((str(path), "unsupported file type"))
         else:
-            accepted.append(path)
+            accepted.append((path, name))
 
     ids: list = []
     for start in range(0, len(accepted), batch_size):
         batch = accepted[start : start + batch_size]
-        handles = [path.open("rb") for path in batch]
+        handles = [path.open("rb") for path, _ in batch]
         try:
             uploads = [
-                document_service.Upload(name=p.name, file=h, size=p.stat().st_size)
-                for p, h in zip(batch, handles, strict=True)
+                document_service.Upload(name=name, file=handle, size=path.stat().st_size)
+                for (path, name), handle in zip(batch, handles, strict=True)
             ]
             async with runtime.session_factory() as session:
                 documents, to_ingest = await document_service.accept_uploads(
