@@ -5,14 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -21,15 +19,18 @@ from askwell import __version__, background
 from askwell.assistants.router import router as assistants_router
 from askwell.auth.router import router as auth_router
 from askwell.chat.router import router as chat_router
+from askwell.connectors.router import router as connectors_router
+from askwell.documents.router import router as documents_router
 from askwell.errors import AskwellError
 from askwell.llm.router import router as models_router
+from askwell.retrieval.router import router as search_router
 from askwell.runtime import Runtime
 from askwell.settings import Settings, get_settings
+from askwell.web import mount_web_app
 
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
-WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 
 
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
@@ -55,7 +56,15 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
-    for router in (auth_router, assistants_router, chat_router, models_router):
+    for router in (
+        auth_router,
+        assistants_router,
+        chat_router,
+        models_router,
+        connectors_router,
+        documents_router,
+        search_router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"])
@@ -64,8 +73,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         return {"status": "ok", "version": __version__}
 
     _install_error_handlers(app)
-    if (WEB_DIST / "index.html").exists():
-        app.mount("/", StaticFiles(directory=WEB_DIST, html=True), name="web")
+    mount_web_app(app)  # last: it answers what the API routes do not (never /api/*)
     return app
 
 

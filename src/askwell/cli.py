@@ -218,3 +218,12 @@ def ingest(
         typer.secho(f"  skipped {name}: {reason}", fg=typer.colors.YELLOW)
     if summary.failed:
         raise typer.Exit(code=2)
+
+
+@app.command()
+def demo() -> None:
+    """Create the Chinook demo: a music-store database and an assistant that answers from it."""
+    from askwell.sql.demo_setup import install_demo
+
+    name = _run(install_demo)
+    typer.echo(f"ready: chat with the assistant {name!r} (askwell serve, then open http://127.0.0.1:8000)")

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from askwell.auth.security import signing_key
 from askwell.chat.memory import MemoryStore, create_memory_store
+from askwell.connectors.secrets import CredentialBox
 from askwell.db import create_engine, create_session_factory, migrate
 from askwell.embeddings.base import Embedder
 from askwell.embeddings.registry import EmbedderRegistry
@@ -21,6 +22,7 @@ from askwell.retrieval.service import Retriever
 from askwell.retrieval.vector_memory import MemoryVectorIndex
 from askwell.retrieval.vector_pg import ensure_hnsw_index
 from askwell.settings import Settings
+from askwell.sql.knowledge import SqlKnowledge
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ class Runtime:
     retriever: Retriever
     jobs: JobQueue
     signing_key: str
+    credentials: CredentialBox
+    sql_knowledge: SqlKnowledge
 
     @property
     def uploads_dir(self) -> Path:
@@ -81,6 +85,12 @@ class Runtime:
             retriever=Retriever(embedder, MemoryVectorIndex()),
             jobs=InProcessJobQueue(handle, workers=settings.ingest_workers),
             signing_key=signing_key(settings),
+            sql_knowledge=SqlKnowledge(embedder),
+            credentials=CredentialBox(
+                settings.credentials_key.get_secret_value()
+                if settings.credentials_key
+                else signing_key(settings)
+            ),
         )
         if start_jobs:
             await runtime.jobs.start()

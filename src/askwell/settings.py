@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         default=None, description="JWT signing key; unset means a random key kept in the data folder."
     )
+    credentials_key: SecretStr | None = Field(
+        default=None, description="Encrypts connector credentials; default: derived from the signing key."
+    )
     access_token_minutes: int = Field(default=60 * 12, ge=1)
     allow_registration: bool = True
     first_user_is_admin: bool = Field(
@@ -73,6 +76,11 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(default=50, ge=1, description="Largest accepted upload, per file.")
     chunk_tokens: int = Field(default=200, ge=32, le=2048, description="Chunk size in embedder tokens.")
     chunk_overlap: int = Field(default=40, ge=0, le=512, description="Tokens repeated between chunks.")
+    sql_max_rows: int = Field(default=1000, ge=1, le=100_000, description="LIMIT imposed on generated SQL.")
+    sql_timeout_s: float = Field(default=15.0, gt=0, le=600, description="Time limit of one generated query.")
+    sql_retries: int = Field(
+        default=2, ge=0, le=5, description="Regenerations after a parse, guard or DB error."
+    )
     ingest_workers: int = Field(default=1, ge=1, le=32, description="In-process ingestion jobs at once.")
 
     memory_turns: int = Field(default=10, ge=0, description="Messages of short-term memory fed to the model.")

@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from askwell.background import shielded
@@ -20,8 +21,10 @@ from askwell.chat import service
 from askwell.chat.events import ChatEvent, DoneEvent, ErrorEvent, StartEvent, Timings
 from askwell.chat.memory import MemoryStore
 from askwell.chat.stages import stages_for
-from askwell.chat.turn import FlowDeps, RetrievalPlan, Stage, Turn
+from askwell.chat.turn import FlowDeps, RetrievalPlan, SqlPlan, Stage, Turn
 from askwell.connectors import service as connector_service
+from askwell.connectors.secrets import CredentialBox
+from askwell.documents.models import Document
 from askwell.errors import AskwellError
 from askwell.retrieval.service import filter_for
 
@@ -131,6 +134,7 @@ async def _persist(turn: Turn, deps: FlowDeps, *, error: ErrorEvent | None, inte
 async def prepare_turn(
     *,
     session: AsyncSession,
+    credentials: CredentialBox | None = None,
     memory: MemoryStore,
     request_message: str,
     assistant: Any,
@@ -157,12 +161,15 @@ async def prepare_turn(
         context = await service.load_memory(session=session, memory=memory, chat=chat, turns=memory_turns)
         stored = True
     retrieval = await _retrieval_plan(session, assistant)
+    sql = await _sql_plan(session, assistant, credentials) if credentials is not None else None
     _, version = await service.add_message(
         session=session, session_id=session_id, role="user", content=request_message
     )
     await session.commit()
     return Turn(
         retrieval=retrieval,
+        sql=sql,
+        route="sql" if sql is not None and retrieval is None else "documents",
         session_id=session_id,
         assistant_id=assistant.id,
         question=request_message,
@@ -188,4 +195,30 @@ async def _retrieval_plan(session: AsyncSession, assistant: Any) -> RetrievalPla
         top_k=int(settings.get("top_k", 5)),
         keyword_weight=float(settings.get("keyword_weight", 1.0)),
         vector_weight=float(settings.get("vector_weight", 1.0)),
+    )
+
+
+async def _sql_plan(session: AsyncSession, assistant: Any, credentials: CredentialBox) -> SqlPlan | None:
+    """The assistant's database, if it has one (the first SQL connector)."""
+    connectors = await connector_service.list_for_assistant(
+        session=session, assistant_id=assistant.id, type_="sql"
+    )
+    if not connectors:
+        return None
+    connector = connectors[0]
+    names: tuple[str, ...] = ()
+    documents = await connector_service.list_for_assistant(
+        session=session, assistant_id=assistant.id, type_="documents"
+    )
+    if documents:
+        rows = await session.scalars(
+            select(Document.name).where(Document.connector_id.in_([c.id for c in documents])).limit(15)
+        )
+        names = tuple(rows)
+    return SqlPlan(
+        connector_id=connector.id,
+        url=connector_service.connection_url(connector, credentials),
+        dialect=connector.config.get("dialect", "sqlite"),
+        config=connector.config,
+        document_names=names,
     )

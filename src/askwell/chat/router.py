@@ -39,6 +39,7 @@ async def chat_stream(
     model = runtime.models.get(assistant.model or runtime.settings.default_model)
     turn = await prepare_turn(
         session=session,
+        credentials=runtime.credentials,
         memory=runtime.memory,
         request_message=request.message,
         assistant=assistant,
@@ -57,6 +58,10 @@ async def chat_stream(
         ),
         memory_turns=runtime.settings.memory_turns,
         retriever=runtime.retriever,
+        sql_knowledge=runtime.sql_knowledge,
+        sql_max_rows=runtime.settings.sql_max_rows,
+        sql_timeout_s=runtime.settings.sql_timeout_s,
+        sql_retries=runtime.settings.sql_retries,
     )
     sse = wants_sse(accept)
     body = encode_in_task(run_turn(turn, deps), sse_frame if sse else ndjson_line)

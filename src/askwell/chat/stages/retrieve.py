@@ -12,7 +12,8 @@ from askwell.chat.turn import FlowDeps, Turn
 class RetrieveStage:
     async def run(self, turn: Turn, deps: FlowDeps) -> AsyncIterator[ChatEvent]:
         plan, retriever = turn.retrieval, deps.retriever
-        assert plan is not None and retriever is not None
+        if turn.route != "documents" or plan is None or retriever is None:
+            return
         started = time.perf_counter()
         yield turn.steps.start("retrieve", "Searching documents")
         async with deps.session_factory() as session:

@@ -1,0 +1,190 @@
+"""The SQL route: write a query (retrying with the error), run it read-only, chart it, explain it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from askwell.chat.events import ChatEvent, SqlEvent, TableEvent, TokenEvent, UsageInfo, VisualizationEvent
+from askwell.chat.turn import FlowDeps, SqlPlan, Turn
+from askwell.errors import AskwellError, Invalid
+from askwell.llm.base import GenerationOptions, Message
+from askwell.sql.charts import choose_visualization
+from askwell.sql.execute import QueryResult, run_read_only
+from askwell.sql.guard import GuardedQuery, guard
+from askwell.sql.intent import READ_ONLY_REFUSAL
+from askwell.sql.prompting import answer_messages, extract_sql, retry_messages, sql_messages
+
+_SQL_OPTIONS = GenerationOptions(max_tokens=512, temperature=0.0)
+
+
+class SqlFailed(AskwellError):
+    status_code = 422
+    code = "sql_failed"
+
+
+@dataclass
+class _Attempt:
+    sql: str = ""
+    guarded: GuardedQuery | None = None
+    error: str | None = None
+
+
+class SqlStage:
+    async def run(self, turn: Turn, deps: FlowDeps) -> AsyncIterator[ChatEvent]:
+        if turn.route != "sql" or turn.sql is None:
+            return
+        if turn.refused:
+            async for event in _say(turn, READ_ONLY_REFUSAL):
+                yield event
+            return
+        plan, knowledge = turn.sql, deps.sql_knowledge
+        assert knowledge is not None
+        yield turn.steps.start("generate_sql", "Writing SQL")
+        yield turn.steps.start("schema", "schema lookup", parent="generate_sql")
+        context = await knowledge.context_for(turn.question, plan.config)
+        yield turn.steps.finish(
+            "schema", tables=context.tables, docs=len(context.docs), examples=len(context.examples)
+        )
+        messages = sql_messages(
+            question=turn.question,
+            context=context,
+            dialect=plan.dialect,
+            description=plan.config.get("description", ""),
+            memory=turn.memory,
+        )
+        tries = 0
+        attempt = _Attempt()
+        async for event in _write_query(turn, deps, plan, messages, attempt, parent="generate_sql", number=0):
+            yield event
+        while attempt.guarded is None and tries < deps.sql_retries:
+            tries += 1
+            messages = retry_messages(messages, attempt.sql, attempt.error or "")
+            attempt = _Attempt()
+            async for event in _write_query(
+                turn, deps, plan, messages, attempt, parent="generate_sql", number=tries
+            ):
+                yield event
+        if attempt.guarded is None:
+            yield turn.steps.finish("generate_sql", "error")
+            raise SqlFailed(f"No valid query after {tries + 1} tries: {attempt.error}")
+        yield turn.steps.finish("generate_sql", tries=tries + 1)
+
+        yield turn.steps.start("run", "Running the query")
+        query: GuardedQuery = attempt.guarded
+        result: QueryResult | None = None
+        while result is None:
+            try:
+                result = await run_read_only(
+                    plan.url, query.sql, timeout_s=deps.sql_timeout_s, max_rows=deps.sql_max_rows
+                )
+            except Invalid as exc:  # the database refused it: rewrite it with its message
+                if tries >= deps.sql_retries or exc.code == "sql_timeout":
+                    yield turn.steps.finish("run", "error", error=exc.message)
+                    raise
+                tries += 1
+                messages = retry_messages(messages, query.sql, exc.message)
+                failed_error = exc.message
+                attempt = _Attempt()
+                async for event in _write_query(
+                    turn, deps, plan, messages, attempt, parent="run", number=tries, after_error=failed_error
+                ):
+                    yield event
+                if attempt.guarded is None:
+                    yield turn.steps.finish("run", "error", error=attempt.error)
+                    raise SqlFailed(f"No valid query after {tries + 1} tries: {attempt.error}") from None
+                query = attempt.guarded
+        yield SqlEvent(sql=query.sql)
+        table = {
+            "columns": result.columns,
+            "rows": result.rows,
+            "row_count": result.row_count,
+            "truncated": result.truncated,
+        }
+        yield TableEvent(
+            columns=result.columns, rows=result.rows, row_count=result.row_count, truncated=result.truncated
+        )
+        turn.extra["sql"], turn.extra["table"] = query.sql, table
+        yield turn.steps.finish(
+            "run", rows=result.row_count, truncated=result.truncated, elapsed_ms=result.elapsed_ms
+        )
+
+        yield turn.steps.start("chart", "Choosing a chart")
+        visualization = choose_visualization(result.columns, result.rows, title=turn.question[:120])
+        if visualization is not None:
+            turn.extra["visualization"] = visualization
+            yield VisualizationEvent(visualization=visualization)
+        yield turn.steps.finish("chart", viz_type=visualization["viz_type"] if visualization else "table")
+
+        yield turn.steps.start("answer", "Answering", model=deps.model.name)
+        prompt = answer_messages(
+            system_prompt=turn.system_prompt,
+            question=turn.question,
+            sql=query.sql,
+            columns=result.columns,
+            rows=result.rows,
+            row_count=result.row_count,
+            truncated=result.truncated,
+            language=turn.language,
+        )
+        async for event in _stream_answer(turn, deps, prompt):
+            yield event
+        yield turn.steps.finish("answer", completion_tokens=turn.usage.completion_tokens)
+
+
+async def _write_query(
+    turn: Turn,
+    deps: FlowDeps,
+    plan: SqlPlan,
+    messages: list[Message],
+    attempt: _Attempt,
+    *,
+    parent: str,
+    number: int,
+    after_error: str | None = None,
+) -> AsyncIterator[ChatEvent]:
+    """One generate + validate round, as sub-steps of `parent`; fills `attempt`."""
+    key = f"sql_{number}"
+    label = "generate" if number == 0 else f"retry {number}"
+    yield turn.steps.start(key, label, parent=parent, **({"after_error": after_error} if after_error else {}))
+    reply = "".join([c.text async for c in deps.model.stream(messages, _SQL_OPTIONS)])
+    attempt.sql = extract_sql(reply)
+    yield turn.steps.finish(key, sql=attempt.sql)
+    yield turn.steps.start(f"validate_{number}", "validate", parent=parent)
+    schema_tables = [t["name"] for t in (plan.config.get("schema") or {}).get("tables", [])]
+    try:
+        attempt.guarded = guard(
+            attempt.sql,
+            dialect=plan.dialect,  # type: ignore[arg-type]
+            allowed_tables=plan.config.get("tables") or None,
+            known_tables=schema_tables,
+            max_rows=deps.sql_max_rows,
+        )
+    except Invalid as exc:
+        attempt.error = exc.message
+        yield turn.steps.finish(f"validate_{number}", "error", error=exc.message)
+        return
+    yield turn.steps.finish(
+        f"validate_{number}", tables=list(attempt.guarded.tables), limited=attempt.guarded.limited
+    )
+
+
+async def _stream_answer(turn: Turn, deps: FlowDeps, prompt: list[Message]) -> AsyncIterator[ChatEvent]:
+    async for chunk in deps.model.stream(prompt, deps.options):
+        if chunk.text:
+            if turn.first_token_ms is None:
+                turn.first_token_ms = turn.elapsed_ms()
+            turn.answer.append(chunk.text)
+            yield TokenEvent(content=chunk.text)
+        if chunk.usage is not None:
+            turn.usage = UsageInfo(
+                prompt_tokens=chunk.usage.prompt_tokens, completion_tokens=chunk.usage.completion_tokens
+            )
+
+
+async def _say(turn: Turn, text: str) -> AsyncIterator[ChatEvent]:
+    yield turn.steps.start("answer", "Answering")
+    turn.first_token_ms = turn.elapsed_ms()
+    turn.answer.append(text)
+    yield TokenEvent(content=text)
+    yield turn.steps.finish("answer", refused=True)

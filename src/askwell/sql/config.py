@@ -1,0 +1,91 @@
+"""A SQL connector's settings: the connection URL (write-only, sealed), an optional table
+allow-list, and what helps the model write good SQL (description, docs, examples)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from askwell.connectors.secrets import CredentialBox
+from askwell.errors import Invalid
+
+DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}
+
+
+class SqlExample(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+    sql: str = Field(min_length=1, max_length=20000)
+
+
+class SqlConfigIn(BaseModel):
+    """What an admin sends; `url` is required on creation and optional on update."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(default=None, max_length=2000, description="SQLAlchemy URL; never returned.")
+    tables: list[str] | None = Field(default=None, description="Allow-list; null allows every table.")
+    description: str = Field(default="", max_length=20000)
+    docs: list[str] = Field(default_factory=list, max_length=200)
+    examples: list[SqlExample] = Field(default_factory=list, max_length=200)
+
+    @field_validator("url")
+    @classmethod
+    def _known_database(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        dialect_of(url)
+        return url
+
+
+def dialect_of(url: str) -> str:
+    """ "sqlite" | "postgres" | "mysql" for a URL, or Invalid naming what is supported."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise Invalid(
+            "The connection URL is not a valid SQLAlchemy URL, e.g. "
+            "postgresql://user:password@host/db or sqlite:////path/file.db",
+            code="invalid_url",
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in DIALECTS:
+        raise Invalid(
+            f"Unsupported database {backend!r}; supported: SQLite, PostgreSQL, MySQL/MariaDB",
+            code="invalid_url",
+        )
+    if backend == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise Invalid(
+            "A SQLite connector needs a database file path, e.g. sqlite:////data/shop.db", code="invalid_url"
+        )
+    return DIALECTS[backend]
+
+
+def parse_config(raw: dict[str, Any]) -> SqlConfigIn:
+    try:
+        return SqlConfigIn.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise Invalid(f"config.{where}: {first['msg']}", code="invalid_config") from None
+
+
+def seal_config(
+    config_in: SqlConfigIn,
+    box: CredentialBox,
+    *,
+    previous: dict[str, Any] | None = None,
+    previous_secret: str | None = None,
+) -> tuple[dict[str, Any], str]:
+    """(readable config, sealed URL); on update a missing url keeps the stored one."""
+    if config_in.url is None and previous_secret is None:
+        raise Invalid("config.url is required for a SQL connector", code="invalid_config")
+    secret = box.seal(config_in.url) if config_in.url is not None else str(previous_secret)
+    dialect = dialect_of(config_in.url) if config_in.url else (previous or {}).get("dialect", "sqlite")
+    readable = config_in.model_dump(exclude={"url"})
+    readable["dialect"] = dialect
+    if previous and "schema" in previous and config_in.url is None:
+        readable["schema"] = previous["schema"]  # same database: keep the introspected schema
+    return readable, secret

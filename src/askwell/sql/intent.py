@@ -1,0 +1,38 @@
+"""Spotting requests to change data, which a read-only assistant refuses without running anything."""
+
+from __future__ import annotations
+
+import re
+
+# Imperatives at the start of a request ("delete the cancelled orders", "please update ..."),
+# requests phrased as wishes ("can you remove ...", "I want to insert ..."), and raw SQL.
+_VERBS = (
+    r"delete|remove|drop|truncate|update|insert|add(?!\s+up)|create|alter|modify|rename|erase|wipe|purge|"
+    r"overwrite|replace|cancel|edit|merge|grant|revoke|"
+    r"supprime[rz]?|efface[rz]?|modifie[rz]?|ajoute[rz]?|"  # fr
+    r"lösche|loesche|entferne|ändere|aendere|füge|"  # de
+    r"borra|elimina|actualiza|inserta|modifica"  # es / it
+)
+_IMPERATIVE = re.compile(rf"^\s*(please\s+|pls\s+|kindly\s+)?({_VERBS})\b", re.IGNORECASE)
+_WISH_VERBS = rf"{_VERBS}|change|set"
+_WISH = re.compile(
+    rf"\b(can|could|would|will)\s+you\s+(please\s+)?({_WISH_VERBS})\b"
+    rf"|\b(i|we)\s+(want|need|would\s+like)\s+to\s+({_WISH_VERBS})\b",
+    re.IGNORECASE,
+)
+_RAW_SQL = re.compile(
+    r"\b(delete\s+from|insert\s+into|update\s+\w+\s+set|drop\s+(table|database|schema)|alter\s+table|"
+    r"truncate\s+table|create\s+(table|index|view))\b",
+    re.IGNORECASE,
+)
+
+
+def asks_to_change_data(question: str) -> bool:
+    return bool(_IMPERATIVE.search(question) or _WISH.search(question) or _RAW_SQL.search(question))
+
+
+READ_ONLY_REFUSAL = (
+    "I can't do that: this assistant has read-only access to the database, so it can look data up "
+    "but never change it. Nothing was executed. Ask an administrator to make the change, or ask me "
+    "a question about the data instead."
+)

@@ -1,0 +1,102 @@
+"""Reading a database's schema for the SQL prompt: tables, columns, keys, sample values.
+
+Low-cardinality text columns (at most SAMPLE_LIMIT distinct values) get their values
+listed, so the model writes WHERE Country = 'USA' rather than guessing 'United States'.
+The snapshot is stored in the connector's config and refreshed on demand.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import String, column, func, inspect, select, table
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from askwell.errors import Unavailable
+from askwell.sql.execute import mask_url, read_only_engine
+
+SAMPLE_LIMIT = 10
+SAMPLE_MAX_CHARS = 40
+# Values of columns like these are unique-ish free text: listing them helps no query.
+_UNSAMPLED = (
+    "address",
+    "phone",
+    "fax",
+    "email",
+    "mail",
+    "url",
+    "password",
+    "postal",
+    "zip",
+    "comment",
+    "note",
+)
+MAX_TABLES = 200
+MAX_SAMPLED_COLUMNS = 400
+
+
+async def introspect(url: str) -> dict[str, Any]:
+    engine = read_only_engine(url)
+    try:
+        async with engine.connect() as conn:
+            tables = await conn.run_sync(_read_schema)
+    except (SQLAlchemyError, OSError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        raise Unavailable(
+            f"Cannot read the database schema at {mask_url(url)}: {str(reason).splitlines()[0][:300]}",
+            code="sql_unavailable",
+        ) from None
+    return {"tables": tables, "introspected_at": datetime.now(UTC).isoformat(timespec="seconds")}
+
+
+def _read_schema(conn: Connection) -> list[dict[str, Any]]:
+    inspector = inspect(conn)
+    names = [n for n in inspector.get_table_names() if not n.startswith("sqlite_")][:MAX_TABLES]
+    sampled = 0
+    tables = []
+    for name in sorted(names):
+        pk = set(inspector.get_pk_constraint(name).get("constrained_columns") or [])
+        rows = int(conn.execute(select(func.count()).select_from(table(name))).scalar_one())
+        columns = []
+        for info in inspector.get_columns(name):
+            entry: dict[str, Any] = {
+                "name": info["name"],
+                "type": str(info["type"]),
+                "pk": info["name"] in pk,
+            }
+            if (
+                isinstance(info["type"], String)
+                and info["name"] not in pk
+                and sampled < MAX_SAMPLED_COLUMNS
+                and not any(word in info["name"].lower() for word in _UNSAMPLED)
+            ):
+                sampled += 1
+                samples = _samples(conn, name, info["name"], rows)
+                if samples:
+                    entry["samples"] = samples
+            columns.append(entry)
+        foreign_keys = [
+            {
+                "columns": fk["constrained_columns"],
+                "references": fk["referred_table"],
+                "ref_columns": fk["referred_columns"],
+            }
+            for fk in inspector.get_foreign_keys(name)
+            if fk.get("referred_table")
+        ]
+        tables.append({"name": name, "columns": columns, "foreign_keys": foreign_keys})
+    return tables
+
+
+def _samples(conn: Connection, table_name: str, column_name: str, rows: int) -> list[str] | None:
+    """The column's distinct values when there are few of them (and they repeat), else None."""
+    col: Any = column(column_name)
+    query = (
+        select(col).distinct().select_from(table(table_name)).where(col.is_not(None)).limit(SAMPLE_LIMIT + 1)
+    )
+    values = [row[0] for row in conn.execute(query)]
+    if len(values) > SAMPLE_LIMIT or not values or rows < 3 * len(values):
+        return None
+    return sorted(str(v)[:SAMPLE_MAX_CHARS] for v in values)

@@ -1,0 +1,256 @@
+"""The SQL route through the chat stream, on real SQLite (Chinook) and PostgreSQL databases."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from askwell.sql.demo import (
+    DEMO_DESCRIPTION,
+    DEMO_DOCS,
+    DEMO_EXAMPLES,
+)
+from tests.conftest import answer_text, chat, create_assistant, new_session_id
+from tests.documents.helpers import documents_assistant, upload, wait_for_ingestion
+
+
+def _checksum(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+async def _sql_assistant(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    url: str,
+    *,
+    model: str = "scripted:echo",
+    assistant: dict[str, Any] | None = None,
+    **config: Any,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    assistant = assistant or await create_assistant(client, headers, model=model)
+    body = {
+        "type": "sql",
+        "name": "Chinook",
+        "config": {
+            "url": url,
+            "description": DEMO_DESCRIPTION,
+            "docs": DEMO_DOCS,
+            "examples": DEMO_EXAMPLES,
+            **config,
+        },
+    }
+    response = await client.post(
+        f"/api/v1/assistants/{assistant['id']}/connectors", json=body, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    connector = response.json()
+    tested = await client.post(f"/api/v1/connectors/{connector['id']}/test", headers=headers)
+    assert tested.status_code == 200 and tested.json()["ok"] is True, tested.text
+    return assistant, connector
+
+
+async def test_connector_hides_credentials_and_lists_tables(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], chinook: Path
+) -> None:
+    url = f"sqlite:///{chinook}"
+    assistant, connector = await _sql_assistant(client, admin_headers, url, tables=["Invoice", "Customer"])
+    assert "url" not in connector["config"] and connector["config"]["dialect"] == "sqlite"
+    read = await client.get(f"/api/v1/connectors/{connector['id']}", headers=admin_headers)
+    assert str(chinook) not in read.text
+    tested = (await client.post(f"/api/v1/connectors/{connector['id']}/test", headers=admin_headers)).json()
+    assert tested["tables"] == ["Customer", "Invoice"]  # the allow-list, not all 11
+    broken = await client.post(
+        f"/api/v1/assistants/{assistant['id']}/connectors",
+        json={"type": "sql", "config": {"url": "sqlite:////nowhere/missing.db"}},
+        headers=admin_headers,
+    )
+    result = (
+        await client.post(f"/api/v1/connectors/{broken.json()['id']}/test", headers=admin_headers)
+    ).json()
+    assert result["ok"] is False and result["error"]
+    bad = await client.post(
+        f"/api/v1/assistants/{assistant['id']}/connectors",
+        json={"type": "sql", "config": {"url": "oracle://x"}},
+        headers=admin_headers,
+    )
+    assert bad.status_code == 422
+
+
+async def test_data_question_streams_sql_table_chart_and_answer(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], chinook: Path
+) -> None:
+    assistant, _ = await _sql_assistant(client, admin_headers, f"sqlite:///{chinook}")
+    session_id = new_session_id()
+    events = await chat(
+        client,
+        assistant_id=assistant["id"],
+        session_id=session_id,
+        message="What is the total revenue per country?",
+    )
+    types = [e["type"] for e in events]
+    assert types[0] == "start" and types[-1] == "done" and "error" not in types
+    assert types.index("sql") < types.index("table") < types.index("visualization") < types.index("token")
+
+    roots = [
+        e["label"] for e in events if e["type"] == "step" and e["status"] == "done" and not e["parent_id"]
+    ]
+    assert roots == [
+        "Loading conversation",
+        "Understanding the question",
+        "Choosing documents or database",
+        "Writing SQL",
+        "Running the query",
+        "Choosing a chart",
+        "Answering",
+    ]
+    subs = [e["label"] for e in events if e["type"] == "step" and e["status"] == "done" and e["parent_id"]]
+    assert subs == ["schema lookup", "generate", "validate"]
+
+    sql = next(e for e in events if e["type"] == "sql")["sql"]
+    assert "LIMIT" in sql.upper()  # the guard imposed one
+    table = next(e for e in events if e["type"] == "table")
+    assert table["columns"][0].lower() in ("country", "billingcountry") and table["row_count"] == 24
+    assert all(isinstance(row[1], int | float) for row in table["rows"])
+    viz = next(e for e in events if e["type"] == "visualization")["visualization"]
+    assert viz["viz_type"] == "bar" and all(isinstance(v, int | float) for v in viz["series"][0]["data"])
+    assert "The result has" in answer_text(events)
+
+    bot = (await client.get(f"/api/v1/chat/{session_id}/history")).json()["messages"][-1]
+    assert bot["sql"] == sql and bot["table"]["row_count"] == 24 and bot["visualization"]["viz_type"] == "bar"
+
+
+async def test_requests_to_change_data_are_refused_and_nothing_runs(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], chinook: Path
+) -> None:
+    before = _checksum(chinook)
+    assistant, _ = await _sql_assistant(client, admin_headers, f"sqlite:///{chinook}")
+    events = await chat(
+        client,
+        assistant_id=assistant["id"],
+        session_id=new_session_id(),
+        message="Delete all the invoices from 2009",
+    )
+    types = {e["type"] for e in events}
+    assert "sql" not in types and "table" not in types
+    assert "read-only" in answer_text(events)
+    assert _checksum(chinook) == before
+
+
+async def test_a_broken_query_is_retried_with_the_error(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], chinook: Path
+) -> None:
+    assistant, _ = await _sql_assistant(
+        client, admin_headers, f"sqlite:///{chinook}", model="scripted:sqlretry"
+    )
+    events = await chat(
+        client,
+        assistant_id=assistant["id"],
+        session_id=new_session_id(),
+        message="How many tracks are there in each genre?",
+    )
+    steps = [e for e in events if e["type"] == "step" and e["parent_id"] == "generate_sql"]
+    final = {e["step_id"]: e for e in steps}
+    assert final["validate_0"]["status"] == "error" and final["validate_0"]["metadata"]["error"]
+    assert final["sql_1"]["label"] == "retry 1" and final["validate_1"]["status"] == "done"
+    table = next(e for e in events if e["type"] == "table")
+    assert table["row_count"] == 25
+
+
+async def test_tables_outside_the_allow_list_are_refused(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], chinook: Path
+) -> None:
+    assistant, _ = await _sql_assistant(client, admin_headers, f"sqlite:///{chinook}", tables=["Invoice"])
+    events = await chat(
+        client,
+        assistant_id=assistant["id"],
+        session_id=new_session_id(),
+        message="How many tracks are there in each genre?",
+    )
+    assert [e["type"] for e in events][-2:] == ["error", "done"]
+    assert events[-2]["code"] == "sql_failed"
+    assert "table" not in {e["type"] for e in events}
+
+
+async def test_questions_are_routed_between_documents_and_database(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], chinook: Path
+) -> None:
+    assistant, connector = await documents_assistant(client, admin_headers, model="scripted:echo")
+    await upload(
+        client,
+        admin_headers,
+        connector["id"],
+        [("policy.md", b"# Returns\n\nCustomers may return a purchase within 30 days for a refund.\n")],
+    )
+    await wait_for_ingestion(client, admin_headers, connector["id"])
+    await _sql_assistant(client, admin_headers, f"sqlite:///{chinook}", assistant=assistant)
+
+    data = await chat(
+        client,
+        assistant_id=assistant["id"],
+        session_id=new_session_id(),
+        message="What is the total revenue per country?",
+    )
+    route = next(e for e in data if e["type"] == "step" and e["step_id"] == "route" and e["status"] == "done")
+    assert route["metadata"]["route"] == "sql" and route["metadata"]["reason"]
+    assert "table" in {e["type"] for e in data}
+
+    docs = await chat(
+        client,
+        assistant_id=assistant["id"],
+        session_id=new_session_id(),
+        message="How long is the refund window for returns?",
+    )
+    route = next(e for e in docs if e["type"] == "step" and e["step_id"] == "route" and e["status"] == "done")
+    assert route["metadata"]["route"] == "documents"
+    assert "sources" in {e["type"] for e in docs} and "sql" not in {e["type"] for e in docs}
+
+
+async def test_postgres_database_through_the_stream(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], backend: str, database_url: str
+) -> None:
+    if backend != "postgres":
+        pytest.skip("needs the PostgreSQL test server")
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    conn = await asyncpg.connect(host=url.host, port=url.port, user=url.username, database=url.database)
+    try:
+        await conn.execute("CREATE TABLE sales (region text, amount numeric(10,2), sold_on date)")
+        await conn.execute(
+            "INSERT INTO sales VALUES ('North', 120.50, '2024-01-03'), ('South', 80.25, '2024-01-04'),"
+            " ('North', 10.00, '2024-02-01')"
+        )
+    finally:
+        await conn.close()
+    plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    example = {
+        "question": "What are total sales per region?",
+        "sql": "SELECT region, SUM(amount) AS total FROM sales GROUP BY region ORDER BY region",
+    }
+    assistant = await create_assistant(client, admin_headers, model="scripted:echo")
+    body = {"type": "sql", "config": {"url": plain, "examples": [example]}}
+    connector = (
+        await client.post(
+            f"/api/v1/assistants/{assistant['id']}/connectors", json=body, headers=admin_headers
+        )
+    ).json()
+    tested = (await client.post(f"/api/v1/connectors/{connector['id']}/test", headers=admin_headers)).json()
+    assert tested["ok"] and "sales" in tested["tables"]
+    events = await chat(
+        client,
+        assistant_id=assistant["id"],
+        session_id=new_session_id(),
+        message="What are total sales per region?",
+    )
+    table = next(e for e in events if e["type"] == "table")
+    assert table["rows"] == [["North", 130.5], ["South", 80.25]]
+    viz = next(e for e in events if e["type"] == "visualization")["visualization"]
+    assert viz["viz_type"] in ("pie", "bar") and viz["series"] in (
+        [130.5, 80.25],
+        [{"name": "total", "data": [130.5, 80.25]}],
+    )
