@@ -93,4 +93,5 @@ def _cell(value: Any) -> str:
         return "NULL"
     if isinstance(value, float):
         return f"{value:.2f}".rstrip("0").rstrip(".")  # money-like precision, no exponent
-    return str(value)
+    text = str(value)
+    return text if len(text) <= 200 else text[:200] + "…"  # one huge cell must not flood the prompt
