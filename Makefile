@@ -11,7 +11,7 @@ LLAMA_CPP := llama-cpp-python==0.3.36
 MODEL_FILE := data/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint format bench clean
+.PHONY: help install web run test test-fast lint format bench clean
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,15 +34,27 @@ $(STAMP): pyproject.toml | $(PY)
 $(MODEL_FILE): | $(STAMP)
 	ASKWELL_DATA_DIR=data $(VENV)/bin/askwell models pull
 
-install: $(STAMP) $(MODEL_FILE) ## Create .venv, install Askwell (with llama.cpp) and pull the default model
+install: $(STAMP) $(MODEL_FILE) web ## Create .venv, install Askwell (with llama.cpp) and pull the default model
+
+# The web app (web/): `npm ci` when the lock file changes, a build when a source does.
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+web/node_modules/.installed: web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "make web needs Node.js 20.19+ and npm" >&2; exit 1; }
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
+	cd web && npm run --silent build
+
+web: web/dist/index.html ## Build the web app into web/dist (served at /; needs Node 20.19+)
 
 run: install ## Start Askwell on http://127.0.0.1:8000 (SQLite, in-process memory, local model)
 	$(VENV)/bin/askwell serve
 
 test: install ## Start PostgreSQL+pgvector and Redis, then run the whole suite (real model included)
-	eval "$$(scripts/test-services.sh start)" && $(PY) -m pytest -q -ra
+	eval "$$(scripts/test-services.sh start)" && scripts/e2e-browser.sh >/dev/null && $(PY) -m pytest -q -ra
 
-test-fast: $(STAMP) ## The suite without services or the model (those tests skip)
+test-fast: $(STAMP) web ## The suite without services or the model (those tests skip)
 	$(PY) -m pytest -q -ra -m "not model"
 
 lint: $(STAMP) ## ruff (lint + format check) and mypy

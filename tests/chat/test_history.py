@@ -120,3 +120,23 @@ async def test_a_stale_memory_snapshot_is_rebuilt_from_the_database(
     await memory.save(session_id, MemorySnapshot(version=4, turns=[{"role": "user", "content": "cached"}]))
     events = await chat(client, assistant_id=assistant["id"], session_id=session_id, message="third")
     assert "Your first question was: cached" in answer_text(events)
+
+
+async def test_sessions_can_be_renamed_and_reset_ones_leave_the_list(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    assistant = await create_assistant(client, admin_headers)
+    kept, dropped = new_session_id(), new_session_id()
+    for session_id in (kept, dropped):
+        await chat(client, assistant_id=assistant["id"], session_id=session_id, headers=admin_headers)
+    renamed = await client.patch(f"/api/v1/chat/{kept}", json={"title": "Budget 2027"}, headers=admin_headers)
+    assert renamed.status_code == 200 and renamed.json()["title"] == "Budget 2027"
+    assert (
+        await client.patch(f"/api/v1/chat/{kept}", json={"title": ""}, headers=admin_headers)
+    ).status_code == 422
+    assert (
+        await client.patch(f"/api/v1/chat/{kept}", json={"title": "x"})
+    ).status_code == 404  # not the owner
+    await client.delete(f"/api/v1/chat/{dropped}", headers=admin_headers)
+    sessions = (await client.get("/api/v1/chat/sessions", headers=admin_headers)).json()
+    assert [(s["id"], s["title"]) for s in sessions] == [(kept, "Budget 2027")]

@@ -12,7 +12,7 @@ from askwell.assistants import service as assistant_service
 from askwell.chat import service
 from askwell.chat.flows import FlowDeps, prepare_turn, run_turn
 from askwell.chat.history import format_message
-from askwell.chat.schemas import ChatRequest, HistoryResponse, ResetResponse, SessionRead
+from askwell.chat.schemas import ChatRequest, HistoryResponse, ResetResponse, SessionRead, SessionUpdate
 from askwell.chat.wire import NDJSON, SSE, encode_in_task, ndjson_line, sse_frame, wants_sse
 from askwell.deps import CurrentUser, OptionalUser, RuntimeDep, SessionDep
 from askwell.llm.base import GenerationOptions
@@ -97,3 +97,14 @@ async def reset_chat(
     await service.reset(session=session, chat=chat, memory=runtime.memory)
     await session.commit()
     return ResetResponse()
+
+
+@router.patch("/{session_id}", response_model=SessionRead)
+async def rename_chat(
+    session_id: str, session_in: SessionUpdate, session: SessionDep, user: OptionalUser
+) -> object:
+    """Rename a conversation (same access rule as its history)."""
+    chat = await service.get_readable_session(session=session, session_id=session_id, user=user)
+    chat = await service.rename(session=session, chat=chat, title=session_in.title)
+    await session.commit()
+    return chat

@@ -43,3 +43,9 @@ class SessionRead(BaseModel):
     id: str
     assistant_id: uuid.UUID
     title: str
+
+
+class SessionUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=200)

@@ -71,7 +71,9 @@ async def get_readable_session(*, session: AsyncSession, session_id: str, user: 
 async def list_user_sessions(
     *, session: AsyncSession, user: User, assistant_id: uuid.UUID | None
 ) -> list[ChatSession]:
-    query = select(ChatSession).where(ChatSession.user_id == user.id)
+    # A reset session has no messages: it is gone from the user's point of view.
+    has_messages = select(ChatMessage.id).where(ChatMessage.session_id == ChatSession.id).exists()
+    query = select(ChatSession).where(ChatSession.user_id == user.id, has_messages)
     if assistant_id is not None:
         query = query.where(ChatSession.assistant_id == assistant_id)
     return list(await session.scalars(query.order_by(ChatSession.updated_at.desc())))
@@ -148,3 +150,9 @@ async def remember(
     if keep == 0:
         return
     await memory.save(session_id, MemorySnapshot(version=version, turns=turns[-keep:]))
+
+
+async def rename(*, session: AsyncSession, chat: ChatSession, title: str) -> ChatSession:
+    chat.title = title
+    await session.flush()
+    return chat

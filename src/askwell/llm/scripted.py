@@ -113,7 +113,7 @@ def _special_answer(messages: list[Message], script: _Script) -> str | None:
 def _question_of(user_message: str) -> str:
     """The question inside a prompt's last user message (without passages or language hints)."""
     question = user_message.rsplit("Question: ", 1)[-1]
-    return question.split("\n\n", 1)[0]
+    return question.split("\n", 1)[0] if "Question: " in user_message else question.split("\n\n", 1)[0]
 
 
 def create(model: str, settings: Settings) -> ScriptedChatModel:

@@ -1,0 +1,251 @@
+// A small typed client for /api/v1. Errors are thrown as ApiError with the server's
+// {"detail", "code"}; the bearer token is kept in localStorage.
+import type {
+  Assistant,
+  AssistantFields,
+  ChatRequest,
+  ChatSessionInfo,
+  ConnectionTest,
+  Connector,
+  ConnectorType,
+  HistoryMessage,
+  KnowledgeDocument,
+  ModelList,
+  Role,
+  SqlConfig,
+  Token,
+  User,
+} from "./types";
+
+export const API = "/api/v1";
+const TOKEN_KEY = "askwell.token";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: unknown,
+  ) {
+    super(describeDetail(detail) || `Request failed (${status})`);
+    this.name = "ApiError";
+  }
+}
+
+/** A readable message from FastAPI's `detail` (a string, or a list of field problems). */
+export function describeDetail(detail: unknown): string {
+  if (typeof detail === "string") return detail;
+  if (Array.isArray(detail)) {
+    return detail
+      .map((d) => {
+        if (d && typeof d === "object") {
+          const item = d as { field?: string; loc?: unknown[]; message?: string; msg?: string };
+          const field = item.field ?? (Array.isArray(item.loc) ? item.loc.join(".") : "");
+          const message = item.message ?? item.msg ?? "";
+          return field ? `${field.replace(/^body\./, "")}: ${message}` : message;
+        }
+        return String(d);
+      })
+      .join("; ");
+  }
+  if (detail && typeof detail === "object") return JSON.stringify(detail);
+  return "";
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof ApiError) return error.message;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+// --- token -------------------------------------------------------------------------------
+
+interface StoredToken {
+  token: string;
+  expires: number;
+}
+
+export function getToken(): string | null {
+  try {
+    const raw = localStorage.getItem(TOKEN_KEY);
+    if (!raw) return null;
+    const stored = JSON.parse(raw) as StoredToken;
+    if (!stored.token || stored.expires < Date.now()) {
+      localStorage.removeItem(TOKEN_KEY);
+      return null;
+    }
+    return stored.token;
+  } catch {
+    return null;
+  }
+}
+
+export function setToken(token: Token | null): void {
+  if (token === null) {
+    localStorage.removeItem(TOKEN_KEY);
+    return;
+  }
+  const stored: StoredToken = {
+    token: token.access_token,
+    // A minute early, so a request never leaves with a token about to expire.
+    expires: Date.now() + Math.max(0, token.expires_in - 60) * 1000,
+  };
+  localStorage.setItem(TOKEN_KEY, JSON.stringify(stored));
+}
+
+type Unauthorized = () => void;
+let onUnauthorized: Unauthorized = () => {};
+
+/** Called when an authenticated request answers 401: the token is no longer valid. */
+export function setUnauthorizedHandler(handler: Unauthorized): void {
+  onUnauthorized = handler;
+}
+
+// --- requests ----------------------------------------------------------------------------
+
+export interface RequestOptions {
+  json?: unknown;
+  form?: URLSearchParams | FormData;
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+  query?: Record<string, string | undefined>;
+}
+
+export function authHeaders(): Record<string, string> {
+  const token = getToken();
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+export async function raiseForStatus(response: Response, sentToken: boolean): Promise<void> {
+  if (response.ok) return;
+  let body: { detail?: unknown; code?: string } = {};
+  try {
+    body = await response.json();
+  } catch {
+    body = { detail: response.statusText };
+  }
+  if (response.status === 401 && sentToken) onUnauthorized();
+  throw new ApiError(response.status, body.code ?? "http_error", body.detail ?? response.statusText);
+}
+
+export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json", ...authHeaders(), ...options.headers };
+  let body: BodyInit | undefined;
+  if (options.json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(options.json);
+  } else if (options.form !== undefined) {
+    body = options.form;
+  }
+  let url = `${API}${path}`;
+  if (options.query) {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(options.query)) if (value !== undefined) params.set(key, value);
+    if ([...params].length) url += `?${params}`;
+  }
+  const response = await fetch(url, { method, headers, body, signal: options.signal });
+  await raiseForStatus(response, "Authorization" in headers);
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+// --- endpoints ---------------------------------------------------------------------------
+
+export const api = {
+  login: (email: string, password: string) =>
+    request<Token>("POST", "/auth/token", {
+      form: new URLSearchParams({ username: email, password }),
+    }),
+  register: (email: string, password: string, name: string) =>
+    request<User>("POST", "/auth/register", { json: { email, password, name } }),
+  me: () => request<User>("GET", "/users/me"),
+
+  users: () => request<User[]>("GET", "/users"),
+  createUser: (user: { email: string; password: string; name: string; role: Role }) =>
+    request<User>("POST", "/users", { json: user }),
+  updateUser: (
+    id: string,
+    changes: Partial<{ name: string; role: Role; is_active: boolean; password: string }>,
+  ) => request<User>("PATCH", `/users/${id}`, { json: changes }),
+
+  assistants: () => request<Assistant[]>("GET", "/assistants"),
+  assistant: (id: string) => request<Assistant>("GET", `/assistants/${encodeURIComponent(id)}`),
+  createAssistant: (fields: AssistantFields) => request<Assistant>("POST", "/assistants", { json: fields }),
+  updateAssistant: (id: string, fields: Partial<AssistantFields>) =>
+    request<Assistant>("PATCH", `/assistants/${id}`, { json: fields }),
+  deleteAssistant: (id: string) => request<void>("DELETE", `/assistants/${id}`),
+  models: () => request<ModelList>("GET", "/models"),
+
+  connectors: (assistantId: string) => request<Connector[]>("GET", `/assistants/${assistantId}/connectors`),
+  createConnector: (assistantId: string, fields: { type: ConnectorType; name: string; config?: SqlConfig }) =>
+    request<Connector>("POST", `/assistants/${assistantId}/connectors`, { json: fields }),
+  updateConnector: (id: string, fields: { name?: string; config?: SqlConfig }) =>
+    request<Connector>("PATCH", `/connectors/${id}`, { json: fields }),
+  deleteConnector: (id: string) => request<void>("DELETE", `/connectors/${id}`),
+  testConnector: (id: string) => request<ConnectionTest>("POST", `/connectors/${id}/test`),
+  documents: (connectorId: string) => request<KnowledgeDocument[]>("GET", `/connectors/${connectorId}/documents`),
+  deleteDocument: (id: string) => request<void>("DELETE", `/documents/${id}`),
+
+  history: (sessionId: string) =>
+    request<{ messages: HistoryMessage[] }>("GET", `/chat/${encodeURIComponent(sessionId)}/history`),
+  resetChat: (sessionId: string) => request<{ message: string }>("DELETE", `/chat/${encodeURIComponent(sessionId)}`),
+  sessions: (assistantId?: string) =>
+    request<ChatSessionInfo[]>("GET", "/chat/sessions", { query: { assistant_id: assistantId } }),
+};
+
+/** POST /chat/stream; the caller reads the body with readEvents. */
+export async function openChatStream(body: ChatRequest, signal: AbortSignal): Promise<Response> {
+  const headers = { "Content-Type": "application/json", Accept: "application/x-ndjson", ...authHeaders() };
+  const response = await fetch(`${API}/chat/stream`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify(body),
+    signal,
+  });
+  await raiseForStatus(response, "Authorization" in headers);
+  return response;
+}
+
+/**
+ * Upload one file with progress (fetch cannot report upload progress; XHR can).
+ * Resolves with the created documents (the endpoint answers 202 with a list).
+ */
+export function uploadFile(
+  connectorId: string,
+  file: File,
+  onProgress: (fraction: number) => void,
+  signal?: AbortSignal,
+): Promise<KnowledgeDocument[]> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `${API}/connectors/${connectorId}/documents`);
+    const headers = authHeaders();
+    for (const [key, value] of Object.entries(headers)) xhr.setRequestHeader(key, value);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    };
+    xhr.onload = () => {
+      let body: unknown;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        body = undefined;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        onProgress(1);
+        resolve(Array.isArray(body) ? (body as KnowledgeDocument[]) : []);
+        return;
+      }
+      const error = (body ?? {}) as { detail?: unknown; code?: string };
+      if (xhr.status === 401 && "Authorization" in headers) onUnauthorized();
+      reject(new ApiError(xhr.status, error.code ?? "http_error", error.detail ?? xhr.statusText));
+    };
+    xhr.onerror = () => reject(new Error("The upload failed: the server could not be reached"));
+    xhr.onabort = () => reject(new DOMException("Upload cancelled", "AbortError"));
+    signal?.addEventListener("abort", () => xhr.abort());
+    const form = new FormData();
+    form.append("files", file, file.name);
+    xhr.send(form);
+  });
+}

@@ -1,0 +1,21 @@
+/** Answer languages offered in the pickers (any BCP 47 tag is accepted by the API). */
+export const LANGUAGES: [string, string][] = [
+  ["en", "English"],
+  ["fr", "Français"],
+  ["de", "Deutsch"],
+  ["es", "Español"],
+  ["it", "Italiano"],
+  ["nl", "Nederlands"],
+  ["pt", "Português"],
+  ["pl", "Polski"],
+  ["sv", "Svenska"],
+  ["da", "Dansk"],
+  ["fi", "Suomi"],
+  ["nb", "Norsk bokmål"],
+  ["cs", "Čeština"],
+  ["ja", "日本語"],
+  ["zh", "中文"],
+  ["ko", "한국어"],
+  ["ar", "العربية"],
+  ["uk", "Українська"],
+];
