@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from askwell.embeddings.base import Vectors, normalize
-from askwell.errors import ModelError, Unavailable
+from askwell.errors import ModelError
+from askwell.openai_client import make_client, model_error
 from askwell.settings import Settings
 
 # Models whose size is known without asking the server; any other model's is learned from its
@@ -62,26 +63,13 @@ class OpenAIEmbedder:
             response = await self._client.embeddings.create(
                 model=self._model, input=batch, encoding_format="float"
             )
-        except openai.APIConnectionError as exc:
-            raise ModelError(
-                f"Cannot reach the embedding server for {self.name}: check "
-                "ASKWELL_OPENAI_BASE_URL and that the server is running"
-            ) from exc
-        except openai.AuthenticationError as exc:
-            raise ModelError(
-                f"The embedding server refused the API key for {self.name}: check ASKWELL_OPENAI_API_KEY"
-            ) from exc
-        except openai.NotFoundError as exc:
-            raise ModelError(f"The embedding server does not know the model {self._model!r}") from exc
         except openai.BadRequestError as exc:
             raise ModelError(
                 f"The embedding server rejected the request for {self.name} (is it an embedding model?): "
                 f"{exc.message[:200]}"
             ) from exc
-        except openai.APIStatusError as exc:
-            raise ModelError(f"The embedding server answered HTTP {exc.status_code} for {self.name}") from exc
         except openai.APIError as exc:
-            raise ModelError(f"The embedding server failed for {self.name}") from exc
+            raise model_error(exc, server="embedding", name=self.name, model=self._model) from exc
         return self._to_vectors(response.data, expected=len(batch))
 
     def _to_vectors(self, data: list[Any], *, expected: int) -> Vectors:
@@ -101,18 +89,4 @@ class OpenAIEmbedder:
 
 
 def create(model: str, settings: Settings) -> OpenAIEmbedder:
-    try:
-        import openai
-    except ImportError as exc:
-        raise Unavailable(
-            'The "openai:" embedder needs the openai extra: pip install "askwell[openai]"',
-            code="missing_extra",
-        ) from exc
-    api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
-    client = openai.AsyncOpenAI(
-        base_url=settings.openai_base_url,
-        api_key=api_key,
-        timeout=settings.model_timeout_s,
-        max_retries=1,
-    )
-    return OpenAIEmbedder(model, client, batch_size=settings.openai_embedding_batch_size)
+    return OpenAIEmbedder(model, make_client(settings), batch_size=settings.openai_embedding_batch_size)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from askwell.errors import Invalid, ModelError
 from askwell.llm.base import GenerationOptions, Message, ModelChunk, Usage, estimate_tokens
+from askwell.openai_client import make_client, model_error
 from askwell.settings import Settings
 
 
@@ -46,40 +46,9 @@ class OpenAIChatModel:
             finally:
                 # Closing the HTTP stream tells the server to stop generating.
                 await response.close()
-        except openai.APITimeoutError as exc:
-            raise ModelError(
-                f"The model server for {self.name} did not answer in time (ASKWELL_MODEL_TIMEOUT_S)"
-            ) from exc
-        except openai.APIConnectionError as exc:
-            raise ModelError(
-                f"Cannot reach the model server for {self.name}: check "
-                "ASKWELL_OPENAI_BASE_URL and that the server is running"
-            ) from exc
-        except openai.AuthenticationError as exc:
-            raise ModelError(
-                f"The model server refused the API key for {self.name}: check ASKWELL_OPENAI_API_KEY"
-            ) from exc
-        except openai.NotFoundError as exc:
-            raise ModelError(f"The model server does not know the model {self._model!r}") from exc
-        except openai.APIStatusError as exc:
-            raise ModelError(f"The model server answered HTTP {exc.status_code} for {self.name}") from exc
         except openai.APIError as exc:
-            raise ModelError(f"The model server failed for {self.name}") from exc
+            raise model_error(exc, server="model", name=self.name, model=self._model) from exc
 
 
 def create(model: str, settings: Settings) -> OpenAIChatModel:
-    try:
-        import openai
-    except ImportError as exc:
-        raise Invalid(
-            'The "openai:" provider needs the openai extra: pip install "askwell[openai]"',
-            code="missing_extra",
-        ) from exc
-    api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
-    client = openai.AsyncOpenAI(
-        base_url=settings.openai_base_url,
-        api_key=api_key,
-        timeout=settings.model_timeout_s,
-        max_retries=1,
-    )
-    return OpenAIChatModel(model, client)
+    return OpenAIChatModel(model, make_client(settings))

@@ -1,12 +1,9 @@
-"""Chat models by "provider:model" name, imported lazily so optional extras stay optional."""
+"""Chat models by "provider:model" name."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-
-from askwell.errors import Invalid
 from askwell.llm.base import ChatModel
+from askwell.providers import ProviderRegistry, split_name
 from askwell.settings import Settings
 
 # provider -> "module:factory"; a factory takes (model_name, settings) and returns a ChatModel.
@@ -16,6 +13,7 @@ _PROVIDERS: dict[str, str] = {
     "local": "askwell.llm.local_llama:create",
     "gguf": "askwell.llm.local_llama:create_from_file",
 }
+_NAMING = {"kind": "model", "example": "openai:gpt-4o-mini", "code": "invalid_model"}
 
 
 def providers() -> list[str]:
@@ -24,34 +22,11 @@ def providers() -> list[str]:
 
 def check_model_name(name: str) -> tuple[str, str]:
     """Split "provider:model" and check the provider exists; raise Invalid otherwise."""
-    provider, sep, model = name.partition(":")
-    if not sep or not model:
-        raise Invalid(
-            f'Model {name!r} must be written "provider:model", e.g. "openai:gpt-4o-mini"',
-            code="invalid_model",
-        )
-    if provider not in _PROVIDERS:
-        raise Invalid(
-            f"Unknown model provider {provider!r}; known: {', '.join(providers())}", code="invalid_model"
-        )
-    return provider, model
+    return split_name(name, _PROVIDERS, **_NAMING)
 
 
-class ModelRegistry:
-    """Builds each named model once and shares it across requests."""
+class ModelRegistry(ProviderRegistry[ChatModel]):
+    """Builds each named model once (a local model loads its weights once) and shares it."""
 
     def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._models: dict[str, ChatModel] = {}
-
-    def get(self, name: str) -> ChatModel:
-        if name not in self._models:
-            provider, model = check_model_name(name)
-            self._models[name] = self._factory(provider)(model, self._settings)
-        return self._models[name]
-
-    @staticmethod
-    def _factory(provider: str) -> Callable[[str, Settings], ChatModel]:
-        module_name, _, attr = _PROVIDERS[provider].partition(":")
-        factory: Callable[[str, Settings], ChatModel] = getattr(importlib.import_module(module_name), attr)
-        return factory
+        super().__init__(settings, _PROVIDERS, **_NAMING)
