@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import answer_text, chat, create_assistant, new_session_id
 
-DEFAULT_RETRIEVAL = {"top_k": 5, "keyword_weight": 1.0, "vector_weight": 1.0}
+DEFAULT_RETRIEVAL = {"top_k": 5, "keyword_weight": 1.0, "vector_weight": 2.0}
 
 
 def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:

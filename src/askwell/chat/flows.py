@@ -194,7 +194,7 @@ async def _retrieval_plan(session: AsyncSession, assistant: Any) -> RetrievalPla
         where=filter_for(assistant.id, [c.id for c in connectors]),
         top_k=int(settings.get("top_k", 5)),
         keyword_weight=float(settings.get("keyword_weight", 1.0)),
-        vector_weight=float(settings.get("vector_weight", 1.0)),
+        vector_weight=float(settings.get("vector_weight", 2.0)),
     )
 
 

@@ -26,7 +26,7 @@ class RetrievalPlan:
     where: SearchFilter
     top_k: int = 5
     keyword_weight: float = 1.0
-    vector_weight: float = 1.0
+    vector_weight: float = 2.0
 
 
 @dataclass(frozen=True)

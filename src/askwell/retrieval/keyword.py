@@ -41,12 +41,13 @@ async def keyword_search(
     params: dict[str, Any] = {"limit": limit, **where.params(hex_ids=sqlite)}
     if sqlite:
         params["match"] = " OR ".join(f'"{term}"' for term in terms)
-        # bm25() is lower-is-better; heading text weighs half as much as body text.
+        # bm25() is lower-is-better; a word in a heading counts twice a word in the body
+        # (measured: heading weight 0.5 -> 2 raised hybrid nDCG@10 on the docs-devset).
         sql = (
-            "SELECT c.id, -bm25(chunks_fts, 1.0, 0.5) AS score FROM chunks_fts "
+            "SELECT c.id, -bm25(chunks_fts, 1.0, 2.0) AS score FROM chunks_fts "
             "JOIN chunks c ON c.id = chunks_fts.rowid "
             f"WHERE chunks_fts MATCH :match AND {where.sql('c')} "
-            "ORDER BY bm25(chunks_fts, 1.0, 0.5) LIMIT :limit"
+            "ORDER BY bm25(chunks_fts, 1.0, 2.0) LIMIT :limit"
         )
     else:
         params["tsquery"] = " | ".join(terms)

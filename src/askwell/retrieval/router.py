@@ -32,6 +32,6 @@ async def search(
         top_k=search_in.top_k,
         mode=search_in.mode,
         keyword_weight=float(retrieval.get("keyword_weight", 1.0)),
-        vector_weight=float(retrieval.get("vector_weight", 1.0)),
+        vector_weight=float(retrieval.get("vector_weight", 2.0)),
     )
     return SearchResponse(results=results)
