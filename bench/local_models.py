@@ -22,8 +22,10 @@ raw onnxruntime session.run on one fixed pre-tokenised batch of the same int8 ON
 of batch 8/16/32, spinning off and on). Best of --repeats runs for each. The embedder and raw
 rates come from bench/embedder_throughput.py's helpers.
 
-Prints tables and writes bench/out/local_models-<UTC timestamp>.json. Every subprocess has a
-timeout, so the run stops by itself (about 10 minutes on 2 cores with both models).
+Prints tables (with the CPU other processes took meanwhile) and writes
+bench/out/local_models-<UTC timestamp>.json. Every subprocess has a timeout (--worker-timeout),
+so the run stops by itself: about 5 minutes with both models on a quiet 2-core machine, twice
+that when another process keeps a CPU busy.
 """
 
 from __future__ import annotations
