@@ -46,7 +46,8 @@ async def test_unreachable_redis_degrades_to_misses_quickly() -> None:
         await memory.clear("s")
         for _ in range(50):
             assert await memory.load("s") is None  # skipped while marked down
-        assert time.perf_counter() - started < 2.0
+        # 51 calls that each waited out the 0.2 s timeout would take over 10 s.
+        assert time.perf_counter() - started < 8.0
         assert memory.available is False
     finally:
         await memory.close()
