@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     local_context_size: int = Field(default=4096, ge=512, description="llama.cpp context window (tokens).")
     local_threads: int = Field(default=0, ge=0, description="llama.cpp threads; 0 means one per core.")
     local_queue_size: int = Field(default=16, ge=1, description="Chats waiting for the local model.")
+    local_prompt_cache_mb: int = Field(
+        default=256,
+        ge=0,
+        description="RAM for saved llama.cpp prompt states (0: off). The SQL route's schema "
+        "prompt survives the answer call in between, so its next question re-reads only the tail.",
+    )
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
     model_timeout_s: float = Field(default=120.0, gt=0)

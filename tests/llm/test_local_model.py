@@ -130,6 +130,24 @@ async def test_usage_is_reported(model: Any) -> None:
     assert usage.completion_tokens >= 1 and usage.prompt_tokens >= 3
 
 
+async def test_a_prompt_state_survives_a_different_prompt_in_between(model: Any) -> None:
+    """The SQL route alternates a long schema prompt and a short answer prompt: the RAM
+    cache must hold the long one's state so that the next question reuses its prefix."""
+    options = GenerationOptions(max_tokens=4, temperature=0)
+    long_prompt = [Message("system", "You write SQLite SQL.\n" + "CREATE TABLE t (id INTEGER);\n" * 60)]
+
+    async def ask(messages: list[Message]) -> str:
+        return "".join([c.text async for c in model.stream(messages, options)])
+
+    await ask([*long_prompt, Message("user", "Count the rows of t.")])
+    await ask([Message("user", "Say OK.")])
+    cache = model._llm.cache
+    assert cache is not None
+    saved = [len(key) for key in cache.cache_state]
+    assert len(saved) >= 2 and max(saved) > 300  # both states kept, the long one included
+    assert await ask([*long_prompt, Message("user", "List the ids of t.")])
+
+
 async def test_cancelling_a_stream_frees_the_model_quickly(model: Any) -> None:
     long_task = [Message("user", "Write a 500-word essay about the history of the bicycle.")]
 

@@ -160,6 +160,24 @@ async def test_a_broken_query_is_retried_with_the_error(
     assert table["row_count"] == 25
 
 
+async def test_a_model_that_repeats_its_failed_query_is_not_asked_again(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], chinook: Path
+) -> None:
+    assistant, _ = await _sql_assistant(
+        client, admin_headers, f"sqlite:///{chinook}", model="scripted:sqlstuck"
+    )
+    events = await chat(
+        client,
+        assistant_id=assistant["id"],
+        session_id=new_session_id(),
+        message="How many tracks are there in each genre?",
+    )
+    tries = [e["step_id"] for e in events if e["type"] == "step" and e["step_id"].startswith("sql_")]
+    assert set(tries) == {"sql_0", "sql_1"}  # the copy ends it: no third try of the default two retries
+    assert events[-2]["type"] == "error" and events[-2]["code"] == "sql_failed"
+    assert "already failed" in events[-2]["message"]
+
+
 async def test_tables_outside_the_allow_list_are_refused(
     client: httpx.AsyncClient, admin_headers: dict[str, str], chinook: Path
 ) -> None:

@@ -3,7 +3,8 @@
 They answer from the messages they are given, so tests can see exactly what context a turn
 received: the question, how many earlier messages were remembered, and the first of them.
 Asked to write SQL, they return the SQL of the prompt's example whose question matches
-(the "sqlretry" script first writes a broken query, to exercise the retry path).
+(the "sqlretry" script first writes a broken query, to exercise the retry path; "sqlstuck"
+always writes the same broken one).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from askwell.errors import Invalid, ModelError
 from askwell.llm.base import GenerationOptions, Message, ModelChunk, Usage, estimate_tokens
 from askwell.settings import Settings
+from askwell.sql.prompting import RETRY_INSTRUCTION
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class _Script:
     fail_after: int | None = None  # raise ModelError after this many tokens
     bogus_citation: bool = False  # also cite a passage that does not exist
     broken_sql_first: bool = False  # the first SQL it writes does not parse
+    broken_sql_always: bool = False  # it writes the same broken SQL however often it is asked
 
 
 _SCRIPTS = {
@@ -33,6 +36,7 @@ _SCRIPTS = {
     "fail": _Script(fail_after=4),
     "overcite": _Script(bogus_citation=True),
     "sqlretry": _Script(broken_sql_first=True),
+    "sqlstuck": _Script(broken_sql_always=True),
 }
 
 
@@ -99,7 +103,7 @@ def _special_answer(messages: list[Message], script: _Script) -> str | None:
         first_prompt = messages[1].content
         question = first_prompt.rsplit("Question: ", 1)[-1].strip()
         examples = _EXAMPLE.findall(first_prompt)
-        if script.broken_sql_first and "That query failed" not in last:
+        if script.broken_sql_always or (script.broken_sql_first and RETRY_INSTRUCTION not in last):
             return "```sql\nSELEC broken FROM\n```"
         chosen = next((sql for q, sql in examples if q.strip().lower() == question.lower()), None)
         return f"```sql\n{chosen or (examples[0][1] if examples else 'SELECT 1')}\n```"

@@ -234,8 +234,11 @@ DEMO_DESCRIPTION = (
 )
 
 DEMO_DOCS: list[str] = [
-    "Revenue (sales) is SUM(InvoiceLine.UnitPrice * InvoiceLine.Quantity); per invoice it equals "
-    "Invoice.Total, so revenue by invoice date or billing place is SUM(Invoice.Total).",
+    # The common case first: a 1.5B model takes the first formula it reads, and the per-line
+    # one without its join was the commonest wrong query in bench/text_to_sql.py.
+    "Money spent or earned by invoice, customer, country or date is SUM(Invoice.Total). Only per "
+    "track, album, artist, genre or media type is it SUM(InvoiceLine.UnitPrice * "
+    "InvoiceLine.Quantity), joining InvoiceLine.",
     "An invoice's country, city and state are Invoice.BillingCountry, BillingCity and BillingState; "
     "a customer's home country is Customer.Country.",
     "Dates are text in the form 'YYYY-MM-DD HH:MM:SS'. Group by year with "
@@ -245,6 +248,7 @@ DEMO_DOCS: list[str] = [
     "Track length is Track.Milliseconds; divide by 60000.0 for minutes.",
     "Sales support agents are the Employees with Title 'Sales Support Agent'; the customers an "
     "employee looks after are those whose Customer.SupportRepId is that EmployeeId.",
+    "A playlist's name is Playlist.Name; PlaylistTrack only links PlaylistId to TrackId. "
     "Playlist names repeat (two 'Music' playlists, two 'Movies', two 'TV Shows', two "
     "'Audiobooks'): group playlists by PlaylistId, not by Name.",
 ]

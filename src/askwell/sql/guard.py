@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,6 +22,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from askwell.errors import Invalid
+from askwell.sql.columns import check_columns
 
 Dialect = Literal["sqlite", "postgres", "mysql"]
 
@@ -31,6 +32,10 @@ class GuardedQuery:
     sql: str  # the statement to run, rendered for the dialect, with the LIMIT imposed
     tables: tuple[str, ...]  # tables it reads, spelled as in known_tables (or allowed_tables)
     limited: bool  # True if the guard added or lowered a LIMIT
+    # The same checked (and repaired) query without the imposed LIMIT, for the models' prompts:
+    # shown the limit, a small model reads "LIMIT 1001" as a count of rows.
+    shown_sql: str = ""
+    repairs: tuple[str, ...] = ()  # column references requalified, as "a.c -> b.c"
 
 
 class UnsafeQuery(Invalid):
@@ -139,6 +144,7 @@ def guard(
     allowed_tables: Collection[str] | None,
     known_tables: Collection[str],
     max_rows: int = 1000,
+    columns: Mapping[str, Collection[str]] | None = None,
 ) -> GuardedQuery:
     """Check that `sql` is one read-only query over allowed tables and impose a row limit.
 
@@ -149,6 +155,9 @@ def guard(
         known_tables: tables that exist ("name" or "schema.name"), e.g. from `list_tables`.
         max_rows: rows the caller keeps; the outer query gets LIMIT max_rows + 1 (or its own
             smaller LIMIT), the extra row telling `run_read_only` that the result was cut.
+        columns: the schema snapshot (table -> column names), when there is one: qualified
+            column references are checked against it and repaired when unambiguous (see
+            `columns.py`).
 
     Returns:
         The query to run, rendered for the dialect without comments.
@@ -156,6 +165,7 @@ def guard(
     Raises:
         SqlParseError: the SQL does not parse in the dialect (code "sql_parse_error").
         UnsafeQuery: anything else refused (code "unsafe_sql"); the message says why.
+        UnknownColumn: a column reference the snapshot says cannot work (code "unknown_column").
     """
     if max_rows < 1:
         raise ValueError("max_rows must be at least 1")
@@ -164,10 +174,18 @@ def guard(
         raise UnsafeQuery(_describe(root) or f"only SELECT queries are allowed (found {_kind(root)})")
     tables = _check_tree(root, dialect)
     names = _check_tables(tables, dialect, allowed_tables, known_tables)
+    repairs = check_columns(root, columns) if columns else []
+    shown = root.sql(dialect=dialect, comments=False)
     # One row more than the caller keeps, so that the executor can tell a complete result from
     # a cut one (QueryResult.truncated).
     limited = _impose_limit(root, max_rows + 1)
-    return GuardedQuery(sql=root.sql(dialect=dialect, comments=False), tables=names, limited=limited)
+    return GuardedQuery(
+        sql=root.sql(dialect=dialect, comments=False) if limited else shown,
+        tables=names,
+        limited=limited,
+        shown_sql=shown,
+        repairs=tuple(repairs),
+    )
 
 
 def is_denied_function(name: str) -> bool:

@@ -91,12 +91,21 @@ def _read_schema(conn: Connection) -> list[dict[str, Any]]:
 
 
 def _samples(conn: Connection, table_name: str, column_name: str, rows: int) -> list[str] | None:
-    """The column's distinct values when there are few of them (and they repeat), else None."""
+    """The column's distinct values when they are categories, else None.
+
+    Categories: few distinct values that repeat (Employee.Title), or every value of a small
+    lookup table (MediaType.Name). Few distinct values that never repeat in a larger table are
+    one-off free text (Customer.Company is NULL but for ten different companies): not listed.
+    """
     col: Any = column(column_name)
     query = (
         select(col).distinct().select_from(table(table_name)).where(col.is_not(None)).limit(SAMPLE_LIMIT + 1)
     )
     values = [row[0] for row in conn.execute(query)]
-    if len(values) > SAMPLE_LIMIT or not values or rows < 3 * len(values):
+    if len(values) > SAMPLE_LIMIT or not values:
         return None
+    if rows > SAMPLE_LIMIT:
+        filled = int(conn.execute(select(func.count(col)).select_from(table(table_name))).scalar_one())
+        if filled <= len(values):
+            return None
     return sorted(str(v)[:SAMPLE_MAX_CHARS] for v in values)

@@ -41,15 +41,18 @@ def render_ddl(table: dict[str, Any]) -> str:
             fk["columns"], [f"{fk['references']}({c})" for c in fk["ref_columns"]], strict=False
         )
     }
+    keys = [c["name"] for c in table["columns"] if c.get("pk")]
     for column in table["columns"]:
         line = f"  {column['name']} {column['type']}"
-        if column.get("pk"):
+        if len(keys) == 1 and column.get("pk"):
             line += " PRIMARY KEY"
         if column["name"] in foreign:
             line += f" REFERENCES {foreign[column['name']]}"
         samples = column.get("samples")
         comment = " -- e.g. " + ", ".join(repr(v) for v in samples[:6]) if samples else ""
         lines.append((line, comment))
+    if len(keys) > 1:  # a composite key is a table constraint; two column-level ones are invalid DDL
+        lines.append((f"  PRIMARY KEY ({', '.join(keys)})", ""))
     body = "\n".join(
         definition + ("," if index < len(lines) - 1 else "") + comment
         for index, (definition, comment) in enumerate(lines)

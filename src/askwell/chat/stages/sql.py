@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 from askwell.chat.events import ChatEvent, SqlEvent, TableEvent, TokenEvent, UsageInfo, VisualizationEvent
 from askwell.chat.turn import FlowDeps, SqlPlan, Turn
@@ -28,6 +29,7 @@ class _Attempt:
     sql: str = ""
     guarded: GuardedQuery | None = None
     error: str | None = None
+    repeated: bool = False  # the model wrote a query that already failed: asking again is futile
 
 
 class SqlStage:
@@ -46,28 +48,38 @@ class SqlStage:
         yield turn.steps.finish(
             "schema", tables=context.tables, docs=len(context.docs), examples=len(context.examples)
         )
-        messages = sql_messages(
+        first_prompt = sql_messages(
             question=turn.question,
             context=context,
             dialect=plan.dialect,
             description=plan.config.get("description", ""),
             memory=turn.memory,
         )
+        failures: list[tuple[str, str]] = []  # (query, error) of every failed try, for the retry prompt
         tries = 0
         attempt = _Attempt()
-        async for event in _write_query(turn, deps, plan, messages, attempt, parent="generate_sql", number=0):
+        async for event in _write_query(
+            turn, deps, plan, first_prompt, failures, attempt, parent="generate_sql", number=0
+        ):
             yield event
-        while attempt.guarded is None and tries < deps.sql_retries:
+        while attempt.guarded is None and not attempt.repeated and tries < deps.sql_retries:
             tries += 1
-            messages = retry_messages(messages, attempt.sql, attempt.error or "")
+            failures.append((attempt.sql, attempt.error or ""))
             attempt = _Attempt()
             async for event in _write_query(
-                turn, deps, plan, messages, attempt, parent="generate_sql", number=tries
+                turn,
+                deps,
+                plan,
+                retry_messages(first_prompt, failures),
+                failures,
+                attempt,
+                parent="generate_sql",
+                number=tries,
             ):
                 yield event
         if attempt.guarded is None:
             yield turn.steps.finish("generate_sql", "error")
-            raise SqlFailed(f"No valid query after {tries + 1} tries: {attempt.error}")
+            raise SqlFailed(_give_up(tries, attempt))
         yield turn.steps.finish("generate_sql", tries=tries + 1)
 
         yield turn.steps.start("run", "Running the query")
@@ -78,23 +90,30 @@ class SqlStage:
                 result = await run_read_only(
                     plan.url, query.sql, timeout_s=deps.sql_timeout_s, max_rows=deps.sql_max_rows
                 )
-            except Invalid as exc:  # the database refused it: rewrite it with its message
+            except Invalid as exc:  # the database refused it: ask again, with its message
                 if tries >= deps.sql_retries or exc.code == "sql_timeout":
                     yield turn.steps.finish("run", "error", error=exc.message)
                     raise
                 tries += 1
-                messages = retry_messages(messages, query.sql, exc.message)
-                failed_error = exc.message
+                failures.append((query.shown_sql, exc.message))
                 attempt = _Attempt()
                 async for event in _write_query(
-                    turn, deps, plan, messages, attempt, parent="run", number=tries, after_error=failed_error
+                    turn,
+                    deps,
+                    plan,
+                    retry_messages(first_prompt, failures),
+                    failures,
+                    attempt,
+                    parent="run",
+                    number=tries,
+                    after_error=exc.message,
                 ):
                     yield event
                 if attempt.guarded is None:
                     yield turn.steps.finish("run", "error", error=attempt.error)
-                    raise SqlFailed(f"No valid query after {tries + 1} tries: {attempt.error}") from None
+                    raise SqlFailed(_give_up(tries, attempt)) from None
                 query = attempt.guarded
-        yield SqlEvent(sql=query.sql)
+        yield SqlEvent(sql=query.sql)  # the contract: the query that was run, limit and all
         table = {
             "columns": result.columns,
             "rows": result.rows,
@@ -120,7 +139,7 @@ class SqlStage:
         prompt = answer_messages(
             system_prompt=turn.system_prompt,
             question=turn.question,
-            sql=query.sql,
+            sql=query.shown_sql,  # without the guard's LIMIT 1001, which a small model reads as a count
             columns=result.columns,
             rows=result.rows,
             row_count=result.row_count,
@@ -137,6 +156,7 @@ async def _write_query(
     deps: FlowDeps,
     plan: SqlPlan,
     messages: list[Message],
+    failures: list[tuple[str, str]],
     attempt: _Attempt,
     *,
     parent: str,
@@ -151,22 +171,40 @@ async def _write_query(
     attempt.sql = extract_sql(reply)
     yield turn.steps.finish(key, sql=attempt.sql)
     yield turn.steps.start(f"validate_{number}", "validate", parent=parent)
-    schema_tables = [t["name"] for t in (plan.config.get("schema") or {}).get("tables", [])]
+    failed = {_same_query_key(sql) for sql, _ in failures}
+    schema = (plan.config.get("schema") or {}).get("tables", [])
     try:
-        attempt.guarded = guard(
+        guarded = guard(
             attempt.sql,
             dialect=plan.dialect,  # type: ignore[arg-type]
             allowed_tables=plan.config.get("tables") or None,
-            known_tables=schema_tables,
+            known_tables=[t["name"] for t in schema],
             max_rows=deps.sql_max_rows,
+            columns={t["name"]: [c["name"] for c in t["columns"]] for t in schema},
         )
     except Invalid as exc:
-        attempt.error = exc.message
+        attempt.error, attempt.repeated = exc.message, _same_query_key(attempt.sql) in failed
         yield turn.steps.finish(f"validate_{number}", "error", error=exc.message)
         return
-    yield turn.steps.finish(
-        f"validate_{number}", tables=list(attempt.guarded.tables), limited=attempt.guarded.limited
-    )
+    if failed & {_same_query_key(attempt.sql), _same_query_key(guarded.shown_sql)}:
+        attempt.error, attempt.repeated = "the model wrote a query that had already failed", True
+        yield turn.steps.finish(f"validate_{number}", "error", error=attempt.error)
+        return
+    attempt.guarded = guarded
+    checked: dict[str, Any] = {"tables": list(guarded.tables), "limited": guarded.limited}
+    if guarded.repairs:  # shown, since a repaired query can run and still be wrong
+        checked["repaired"] = list(guarded.repairs)
+    yield turn.steps.finish(f"validate_{number}", **checked)
+
+
+def _same_query_key(sql: str) -> str:
+    """Two spellings of one query compare equal: case, spacing and a final semicolon aside."""
+    return " ".join(sql.strip().rstrip(";").lower().split())
+
+
+def _give_up(tries: int, attempt: _Attempt) -> str:
+    why = "the model wrote a query that had already failed" if attempt.repeated else attempt.error
+    return f"No valid query after {tries + 1} tries: {why}"
 
 
 async def _stream_answer(turn: Turn, deps: FlowDeps, prompt: list[Message]) -> AsyncIterator[ChatEvent]:
