@@ -1,4 +1,4 @@
-"""One chat turn: prepare (bind, remember, store the question) then run its stages.
+"""One chat turn: prepare (bind, remember), then store the question and run its stages.
 
 Stages (chat/stages): context -> [retrieve] -> generate; then the answer is persisted.
 `run_turn` yields typed events; a failure becomes an `error` event, and whatever was
@@ -16,13 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from askwell.background import shielded
+from askwell.background import shielded, spawn
 from askwell.chat import service
 from askwell.chat.events import ChatEvent, DoneEvent, ErrorEvent, StartEvent, Timings
 from askwell.chat.memory import MemoryStore
 from askwell.chat.stages import stages_for
 from askwell.chat.turn import FlowDeps, RetrievalPlan, SqlPlan, Stage, Turn
 from askwell.connectors import service as connector_service
+from askwell.connectors.models import Connector
 from askwell.connectors.secrets import CredentialBox
 from askwell.documents.models import Document
 from askwell.errors import AskwellError
@@ -31,17 +32,34 @@ from askwell.retrieval.service import filter_for
 logger = logging.getLogger(__name__)
 
 
-async def run_turn(
-    turn: Turn, deps: FlowDeps, stages: Sequence[Stage] | None = None
+def run_turn(turn: Turn, deps: FlowDeps, stages: Sequence[Stage] | None = None) -> AsyncIterator[ChatEvent]:
+    """Start storing the question, and return the turn's events (start first, done last).
+
+    The question is written by a task of its own, started here, before the response: it is
+    stored even if the client goes away before the stream runs, and the `start` event does
+    not wait for it.
+    """
+    question = spawn(_store_question(turn, deps))
+    return _events(turn, deps, question, stages)
+
+
+async def _events(
+    turn: Turn, deps: FlowDeps, question: asyncio.Task[bool], stages: Sequence[Stage] | None
 ) -> AsyncIterator[ChatEvent]:
     """Yield the turn's events, start to done, and store the bot message in every case."""
     yield StartEvent(session_id=turn.session_id, message_id=turn.message_id, assistant_id=turn.assistant_id)
     error: ErrorEvent | None = None
     interrupted = False
     try:
-        for stage in stages if stages is not None else stages_for(turn):
-            async for event in stage.run(turn, deps):
-                yield event
+        if not await asyncio.shield(question):
+            error = ErrorEvent(
+                code="storage_error",
+                message="Your message could not be saved; please try again in a moment.",
+            )
+        else:
+            for stage in stages if stages is not None else stages_for(turn):
+                async for event in stage.run(turn, deps):
+                    yield event
     except asyncio.CancelledError:
         interrupted = True  # the client went away: keep what was generated, then stop
         raise
@@ -58,8 +76,9 @@ async def run_turn(
         )
     finally:
         failed_steps = _close_running_steps(turn)
-        # Shielded: a disconnect arriving while we store must not lose the answer.
-        stored = await shielded(_persist(turn, deps, error=error, interrupted=interrupted))
+        # Shielded: a disconnect arriving while we store must not lose the answer. The
+        # answer follows its question, so it waits for the question's write to end.
+        stored = await shielded(_persist_after(question, turn, deps, error=error, interrupted=interrupted))
     for event in failed_steps:
         yield event
     if error is None and not stored:
@@ -76,6 +95,29 @@ async def run_turn(
             retrieval_ms=turn.retrieval_ms, first_token_ms=turn.first_token_ms, total_ms=turn.elapsed_ms()
         ),
     )
+
+
+async def _store_question(turn: Turn, deps: FlowDeps) -> bool:
+    """Store the user's message; `turn.version` becomes the session version after it."""
+    try:
+        async with deps.session_factory() as session:
+            _, turn.version = await service.add_message(
+                session=session, session_id=turn.session_id, role="user", content=turn.question
+            )
+            await session.commit()
+    except Exception:
+        logger.exception("Could not store the user message", extra={"session_id": turn.session_id})
+        return False
+    return True
+
+
+async def _persist_after(
+    question: asyncio.Task[bool], turn: Turn, deps: FlowDeps, *, error: ErrorEvent | None, interrupted: bool
+) -> bool:
+    """Store the answer once the question is stored; nothing when the question could not be."""
+    if not await question:
+        return False
+    return await _persist(turn, deps, error=error, interrupted=interrupted)
 
 
 def _close_running_steps(turn: Turn) -> list[ChatEvent]:
@@ -137,35 +179,36 @@ async def prepare_turn(
     credentials: CredentialBox | None = None,
     memory: MemoryStore,
     request_message: str,
-    assistant: Any,
+    target: service.ChatTarget,
     user: Any,
     session_id: str,
     language: str | None,
     history: list[dict[str, str]] | None,
     memory_turns: int,
 ) -> Turn:
-    """The request phase: bind the session, read the memory, store the user's message.
+    """The request phase: bind the session and read the memory, before the response starts.
 
-    Runs before the response starts so that 404/409 are real HTTP statuses, and commits
-    once (the unit of work) so the stream itself only has to store the answer.
+    Runs before the response so that 404/409 are real HTTP statuses. It reads what it can
+    from `target` (one SELECT, done by the caller) and writes only a new session's binding;
+    the question is stored by `run_turn`, so the first event does not wait for that write.
     """
     started = time.perf_counter()
-    chat = await service.bind_session(
-        session=session, session_id=session_id, assistant=assistant, user=user, title=request_message[:80]
+    assistant = target.assistant
+    binding = await service.bind_session(
+        session=session, target=target, session_id=session_id, user=user, title=request_message[:80]
     )
     if history is not None:
         context, stored = history[-memory_turns:] if memory_turns else [], False
-    elif chat.version == 0:
+    elif binding.version == 0:
         context, stored = [], True  # a new session remembers nothing: skip the lookup
     else:
-        context = await service.load_memory(session=session, memory=memory, chat=chat, turns=memory_turns)
+        context = await service.load_memory(
+            session=session, memory=memory, session_id=session_id, version=binding.version, turns=memory_turns
+        )
         stored = True
-    retrieval = await _retrieval_plan(session, assistant)
-    sql = await _sql_plan(session, assistant, credentials) if credentials is not None else None
-    _, version = await service.add_message(
-        session=session, session_id=session_id, role="user", content=request_message
-    )
-    await session.commit()
+    retrieval = _retrieval_plan(assistant, target.connectors)
+    sql = await _sql_plan(session, target.connectors, credentials) if credentials is not None else None
+    await session.commit()  # ends the transaction: the stream must not hold a connection
     return Turn(
         retrieval=retrieval,
         sql=sql,
@@ -177,42 +220,38 @@ async def prepare_turn(
         language=language or assistant.language,
         memory=context,
         memory_is_stored=stored,
-        version=version,
+        version=binding.version,
         started=started,
     )
 
 
-async def _retrieval_plan(session: AsyncSession, assistant: Any) -> RetrievalPlan | None:
+def _retrieval_plan(assistant: Any, connectors: list[Connector]) -> RetrievalPlan | None:
     """Search when the assistant has a documents connector (even before its files are ready)."""
-    connectors = await connector_service.list_for_assistant(
-        session=session, assistant_id=assistant.id, type_="documents"
-    )
-    if not connectors:
+    documents = [c.id for c in connectors if c.type == "documents"]
+    if not documents:
         return None
     settings = assistant.retrieval or {}
     return RetrievalPlan(
-        where=filter_for(assistant.id, [c.id for c in connectors]),
+        where=filter_for(assistant.id, documents),
         top_k=int(settings.get("top_k", 5)),
         keyword_weight=float(settings.get("keyword_weight", 1.0)),
         vector_weight=float(settings.get("vector_weight", 2.0)),
     )
 
 
-async def _sql_plan(session: AsyncSession, assistant: Any, credentials: CredentialBox) -> SqlPlan | None:
+async def _sql_plan(
+    session: AsyncSession, connectors: list[Connector], credentials: CredentialBox
+) -> SqlPlan | None:
     """The assistant's database, if it has one (the first SQL connector)."""
-    connectors = await connector_service.list_for_assistant(
-        session=session, assistant_id=assistant.id, type_="sql"
-    )
-    if not connectors:
+    databases = [c for c in connectors if c.type == "sql"]
+    if not databases:
         return None
-    connector = connectors[0]
+    connector = databases[0]
     names: tuple[str, ...] = ()
-    documents = await connector_service.list_for_assistant(
-        session=session, assistant_id=assistant.id, type_="documents"
-    )
+    documents = [c.id for c in connectors if c.type == "documents"]
     if documents:
         rows = await session.scalars(
-            select(Document.name).where(Document.connector_id.in_([c.id for c in documents])).limit(15)
+            select(Document.name).where(Document.connector_id.in_(documents)).limit(15)
         )
         names = tuple(rows)
     return SqlPlan(

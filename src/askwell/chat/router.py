@@ -33,16 +33,17 @@ async def chat_stream(
     accept: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """Stream the answer to a message as events: start, steps, sources, tokens, ..., done."""
-    assistant = await assistant_service.get_for_chat(
-        session=session, assistant_id=request.assistant_id, user=user
+    target = await service.load_target(
+        session=session, assistant_id=request.assistant_id, session_id=request.session_id
     )
-    model = runtime.models.get(assistant.model or runtime.settings.default_model)
+    assistant_service.ensure_can_chat(target.assistant, user)
+    model = runtime.models.get(target.assistant.model or runtime.settings.default_model)
     turn = await prepare_turn(
         session=session,
         credentials=runtime.credentials,
         memory=runtime.memory,
         request_message=request.message,
-        assistant=assistant,
+        target=target,
         user=user,
         session_id=request.session_id,
         language=request.language,

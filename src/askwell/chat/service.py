@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +15,7 @@ from askwell.assistants.models import Assistant
 from askwell.auth.models import User
 from askwell.chat.memory import MemorySnapshot, MemoryStore
 from askwell.chat.models import ChatMessage, ChatSession
+from askwell.connectors.models import Connector
 from askwell.db import utcnow
 from askwell.errors import Conflict, NotFound
 
@@ -21,41 +23,117 @@ logger = logging.getLogger(__name__)
 
 _NOT_FOUND = "Chat session not found"
 
+# The statements of the chat hot path, built once: Core where the ORM's unit of work
+# would only add cost (rows written once, never read back in the same session).
+_SESSIONS = cast(Table, ChatSession.__table__)
+_MESSAGES = cast(Table, ChatMessage.__table__)
+_INSERT_SESSION = insert(_SESSIONS)
+_INSERT_MESSAGE = insert(_MESSAGES)
+_BINDING_QUERY = select(_SESSIONS.c.assistant_id, _SESSIONS.c.user_id, _SESSIONS.c.version).where(
+    _SESSIONS.c.id == bindparam("session_id")
+)
+_BUMP_VERSION = (
+    update(_SESSIONS)
+    .where(_SESSIONS.c.id == bindparam("session_id"))
+    .values(version=_SESSIONS.c.version + 1, updated_at=bindparam("now"))
+    .returning(_SESSIONS.c.version)
+)
+_TARGET_QUERY = (
+    select(
+        Assistant,
+        ChatSession.assistant_id.label("bound_assistant_id"),
+        ChatSession.user_id.label("bound_user_id"),
+        ChatSession.version,
+        Connector,
+    )
+    .select_from(Assistant)
+    .outerjoin(ChatSession, ChatSession.id == bindparam("session_id"))
+    .outerjoin(Connector, Connector.assistant_id == Assistant.id)
+    .where(Assistant.id == bindparam("assistant_id"))
+    .order_by(Connector.created_at)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """Who a chat session belongs to, and its version (bumped by every stored message)."""
+
+    assistant_id: uuid.UUID
+    user_id: uuid.UUID | None
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChatTarget:
+    """What a new message needs from the database, read in one statement."""
+
+    assistant: Assistant
+    binding: Binding | None  # None: the session id is new
+    connectors: list[Connector]
+
+
+async def load_target(*, session: AsyncSession, assistant_id: uuid.UUID, session_id: str) -> ChatTarget:
+    """The assistant, the session's binding and the assistant's connectors, in one SELECT.
+
+    A chat's request phase used to read these with four statements; this is the hot path
+    of every message, so it is one outer join (one row per connector, at least one row).
+    """
+    rows = (
+        await session.execute(_TARGET_QUERY, {"assistant_id": assistant_id, "session_id": session_id})
+    ).all()
+    if not rows:
+        raise NotFound("Assistant not found", code="assistant_not_found")
+    first = rows[0]
+    binding = None
+    if first.bound_assistant_id is not None:
+        binding = Binding(
+            assistant_id=first.bound_assistant_id, user_id=first.bound_user_id, version=first.version
+        )
+    connectors = [row.Connector for row in rows if row.Connector is not None]
+    return ChatTarget(assistant=first.Assistant, binding=binding, connectors=connectors)
+
 
 async def bind_session(
-    *, session: AsyncSession, session_id: str, assistant: Assistant, user: User | None, title: str
-) -> ChatSession:
-    """The chat session for a new message, created and bound on first use.
+    *, session: AsyncSession, target: ChatTarget, session_id: str, user: User | None, title: str
+) -> Binding:
+    """The binding of the session a new message goes to, created on first use.
 
     Another user's session reads as unknown (404) so ids cannot be probed; a session of
     another assistant is a conflict (409).
     """
-    chat = await session.get(ChatSession, session_id)
-    if chat is None:
-        chat = ChatSession(
-            id=session_id,
-            assistant_id=assistant.id,
-            user_id=user.id if user else None,
-            title=title[:200],
-            version=0,
-        )
-        session.add(chat)
+    binding = target.binding
+    user_id = user.id if user else None
+    if binding is None:
+        now = utcnow()
         try:
-            await session.flush()
+            await session.execute(
+                _INSERT_SESSION,
+                {
+                    "id": session_id,
+                    "assistant_id": target.assistant.id,
+                    "user_id": user_id,
+                    "title": title[:200],
+                    "version": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+            binding = Binding(assistant_id=target.assistant.id, user_id=user_id, version=0)
         except IntegrityError:
             # Two first messages raced for the same id: the other one bound it.
             await session.rollback()
-            chat = await session.get(ChatSession, session_id)
-            if chat is None:
+            row = (await session.execute(_BINDING_QUERY, {"session_id": session_id})).one_or_none()
+            if row is None:
                 raise
-    if chat.user_id != (user.id if user else None):
+            binding = Binding(assistant_id=row.assistant_id, user_id=row.user_id, version=row.version)
+    if binding.user_id != user_id:
         raise NotFound(_NOT_FOUND, code="session_not_found")
-    if chat.assistant_id != assistant.id:
+    if binding.assistant_id != target.assistant.id:
         raise Conflict(
             "This session belongs to another assistant; start a new session_id",
             code="session_assistant_mismatch",
         )
-    return chat
+    return binding
 
 
 async def get_readable_session(*, session: AsyncSession, session_id: str, user: User | None) -> ChatSession:
@@ -92,27 +170,30 @@ async def add_message(
     content: str,
     metadata: dict[str, Any] | None = None,
     message_id: uuid.UUID | None = None,
-) -> tuple[ChatMessage, int]:
-    """Store one message and bump the session version; returns the message and the new version."""
-    version = await session.scalar(
-        update(ChatSession)
-        .where(ChatSession.id == session_id)
-        .values(version=ChatSession.version + 1, updated_at=utcnow())
-        .returning(ChatSession.version)
-    )
+) -> tuple[uuid.UUID, int]:
+    """Store one message and bump the session version; returns the message id and the new version.
+
+    Two Core statements (no unit of work, no identity map): the message is written once
+    and never read back in this session.
+    """
+    now = utcnow()
+    version = await session.scalar(_BUMP_VERSION, {"session_id": session_id, "now": now})
     if version is None:
         raise NotFound(_NOT_FOUND, code="session_not_found")
-    message = ChatMessage(
-        id=message_id or uuid.uuid4(),
-        session_id=session_id,
-        position=version,
-        role=role,
-        content=content,
-        metadata_=metadata or {},
+    message_id = message_id or uuid.uuid4()
+    await session.execute(
+        _INSERT_MESSAGE,
+        {
+            "id": message_id,
+            "session_id": session_id,
+            "position": version,
+            "role": role,
+            "content": content,
+            "metadata": metadata or {},
+            "created_at": now,
+        },
     )
-    session.add(message)
-    await session.flush()
-    return message, version
+    return message_id, version
 
 
 async def reset(*, session: AsyncSession, chat: ChatSession, memory: MemoryStore) -> None:
@@ -124,22 +205,22 @@ async def reset(*, session: AsyncSession, chat: ChatSession, memory: MemoryStore
 
 
 async def load_memory(
-    *, session: AsyncSession, memory: MemoryStore, chat: ChatSession, turns: int
+    *, session: AsyncSession, memory: MemoryStore, session_id: str, version: int, turns: int
 ) -> list[dict[str, str]]:
     """The last `turns` messages, from the cache when it matches the session version."""
     if turns == 0:
         return []
-    snapshot = await memory.load(chat.id)
-    if snapshot is not None and snapshot.version == chat.version:
+    snapshot = await memory.load(session_id)
+    if snapshot is not None and snapshot.version == version:
         return snapshot.turns[-turns:]
-    rows = await session.scalars(
-        select(ChatMessage)
-        .where(ChatMessage.session_id == chat.id)
+    rows = await session.execute(
+        select(ChatMessage.role, ChatMessage.content)
+        .where(ChatMessage.session_id == session_id)
         .order_by(ChatMessage.position.desc())
         .limit(turns)
     )
-    recent = [{"role": m.role, "content": m.content} for m in reversed(list(rows))]
-    await memory.save(chat.id, MemorySnapshot(version=chat.version, turns=recent))
+    recent = [{"role": role, "content": content} for role, content in reversed(rows.all())]
+    await memory.save(session_id, MemorySnapshot(version=version, turns=recent))
     return recent
 
 

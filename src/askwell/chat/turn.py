@@ -51,7 +51,7 @@ class Turn:
     language: str | None
     memory: list[dict[str, str]]
     memory_is_stored: bool  # False when the client sent its own `history`
-    version: int  # session version after the user's message was stored
+    version: int  # session version: as read, then after the user's message was stored
     retrieval: RetrievalPlan | None = None
     sql: SqlPlan | None = None
     route: str = "documents"  # "documents" | "sql", decided by the route stage
