@@ -22,9 +22,11 @@ each and a grade (easy / medium / hard). For every question, in this order:
   reply's SQL taken with the same extract_sql, no guard, no retry, executed directly with
   askwell.sql.execute.run_read_only (still read-only: the database is never written).
 
-The two systems alternate question by question, so machine load falls on both alike, and
-neither keeps llama.cpp's prompt cache from one question to the next (Askwell's answer call
-evicts it anyway).
+The two systems alternate question by question, so machine load falls on both alike. They
+share one model instance with the product's prompt-state cache (`local_prompt_cache_mb`,
+256 MB by default), so each system's unchanging prompt head (Askwell's schema and notes, the
+peer's full schema) can be reused from one question to the next; `ASKWELL_LOCAL_PROMPT_CACHE_MB=0`
+turns it off for both.
 
 Scoring (bench/text_to_sql_score.py): a query is right when its result equals a gold result:
 values normalised (numbers rounded to 2 decimals; numeric text as numbers), every gold column
