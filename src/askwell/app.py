@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,17 +34,22 @@ logger = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, run_migrations: bool = True, warm_up: bool = False
+) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.runtime = await Runtime.start(settings, run_migrations=run_migrations)
+        app.state.runtime = runtime = await Runtime.start(settings, run_migrations=run_migrations)
+        warming = asyncio.ensure_future(runtime.warm()) if warm_up and settings.warm_up else None
         try:
             yield
         finally:
+            if warming is not None:
+                warming.cancel()
             await background.drain()
-            await app.state.runtime.close()
+            await runtime.close()
 
     app = FastAPI(
         title="Askwell",
@@ -79,7 +85,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
 def create_served_app() -> FastAPI:
     """The app as `askwell serve` runs it: migrations already ran once, before the workers."""
-    return create_app(run_migrations=False)
+    return create_app(run_migrations=False, warm_up=True)
 
 
 def _error(status: int, detail: Any, code: str, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,6 +98,24 @@ class Runtime:
             for document_id in await recover_unfinished(session_factory):
                 await runtime.jobs.submit(document_id)
         return runtime
+
+    async def warm(self) -> None:
+        """Load the embedder and the default chat model ahead of the first request.
+
+        A local model takes seconds to load; without this the first person to ask waits for
+        it. Failures are only logged: the request that needs the model reports them properly.
+        """
+        started = time.perf_counter()
+        try:
+            await self.embedders.get().load()
+            model = self.models.get(self.settings.default_model)
+            warm = getattr(model, "warm", None)  # only local models have weights to load
+            if warm is not None:
+                await warm()
+        except Exception as exc:  # a warm-up must never take the server down
+            logger.warning("Warm-up stopped: %s", getattr(exc, "message", None) or repr(exc))
+            return
+        logger.info("Models ready in %.1f s", time.perf_counter() - started)
 
     async def close(self) -> None:
         await self.jobs.close()

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     local_context_size: int = Field(default=4096, ge=512, description="llama.cpp context window (tokens).")
     local_threads: int = Field(default=0, ge=0, description="llama.cpp threads; 0 means one per core.")
     local_queue_size: int = Field(default=16, ge=1, description="Chats waiting for the local model.")
+    warm_up: bool = Field(
+        default=True,
+        description="`askwell serve` loads the default chat model and the embedder in the background "
+        "at start-up, so that the first chat does not wait seconds for the weights.",
+    )
     local_prompt_cache_mb: int = Field(
         default=256,
         ge=0,

@@ -23,6 +23,7 @@ from askwell.llm.catalogue import DEFAULT_LOCAL_MODEL, get_card
 from askwell.llm.local_llama import LocalChatModel
 from askwell.llm.model_files import model_path
 from askwell.llm.registry import ModelRegistry
+from askwell.runtime import Runtime
 from askwell.settings import Settings
 from tests.conftest import answer_text, chat, create_assistant, new_session_id, require_service
 
@@ -146,6 +147,32 @@ async def test_a_prompt_state_survives_a_different_prompt_in_between(model: Any)
     saved = [len(key) for key in cache.cache_state]
     assert len(saved) >= 2 and max(saved) > 300  # both states kept, the long one included
     assert await ask([*long_prompt, Message("user", "List the ids of t.")])
+
+
+async def test_serving_warms_the_default_model_and_the_embedder(
+    settings_for_model: Settings, tmp_path: Path
+) -> None:
+    settings = settings_for_model.model_copy(update={"data_dir": tmp_path})
+    runtime = await Runtime.start(settings, start_jobs=False)
+    try:
+        model: Any = runtime.models.get(settings_for_model.default_model)
+        assert model._llm is None  # a model loads on first use unless warmed
+        await runtime.warm()
+        assert model._llm is not None
+        assert getattr(runtime.embedders.get(), "_runtime", None) is not None
+    finally:
+        await runtime.close()
+
+
+async def test_warming_without_the_model_file_loads_nothing(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, default_model=f"local:{DEFAULT_LOCAL_MODEL}", _env_file=None)  # type: ignore[call-arg]
+    runtime = await Runtime.start(settings, start_jobs=False)
+    try:
+        await runtime.warm()  # no model file in tmp_path/models: nothing to load, nothing raised
+        model: Any = runtime.models.get(settings.default_model)
+        assert model._llm is None
+    finally:
+        await runtime.close()
 
 
 async def test_cancelling_a_stream_frees_the_model_quickly(model: Any) -> None:

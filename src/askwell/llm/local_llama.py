@@ -60,6 +60,11 @@ class LocalChatModel:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama")
         self._pending = 0
 
+    async def warm(self) -> None:
+        """Load the weights now, on the model's own thread, rather than on the first chat."""
+        if self._path.is_file():
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._load)
+
     def count_tokens(self, text: str) -> int:
         if self._llm is None:  # not loaded yet: over-estimate rather than overflow the window
             return len(text) // 3 + 1
