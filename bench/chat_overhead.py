@@ -66,14 +66,13 @@ import secrets
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections import Counter, deque
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -83,6 +82,10 @@ from typing import Any
 import httpx
 
 BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR.parent))  # the repository root, for tests.server
+
+from tests.server import askwell_command, free_port, running_process  # noqa: E402
+
 OUT_DIR = BENCH_DIR / "out"
 FLOOR_SERVER = BENCH_DIR / "_floor_server.py"
 STREAM_PATH = "/api/v1/chat/stream"
@@ -148,19 +151,6 @@ def _proc_status_mb(pid: int, key: str) -> float | None:
     return None
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def askwell_command() -> str:
-    found = shutil.which("askwell", path=str(Path(sys.executable).parent)) or shutil.which("askwell")
-    if not found:
-        raise SystemExit("the askwell console script is not installed (pip install -e .)")
-    return found
-
-
 def _pinned_to(cpus: set[int] | None) -> Callable[[], None] | None:
     if not cpus:
         return None
@@ -178,36 +168,20 @@ def running(
     cpus: set[int] | None,
     start_timeout_s: float = 60.0,
 ) -> Iterator[Server]:
-    """Start a server subprocess, wait for its health endpoint, stop it afterwards."""
+    """Start a server subprocess (tests/server.py's helper), wait for health, stop it afterwards."""
     port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
     log_path = cwd / f"{name}-server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*command, "--port", str(port)],
-            env=env,
-            cwd=cwd,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            preexec_fn=_pinned_to(cpus),  # only sets the CPU affinity
-        )
-        server = Server(name, process, f"http://127.0.0.1:{port}", assistant_id, log_path)
-        try:
-            deadline = time.monotonic() + start_timeout_s
-            while True:
-                with contextlib.suppress(httpx.TransportError):
-                    if httpx.get(server.base_url + HEALTH_PATH, timeout=1, trust_env=False).is_success:
-                        break
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{name} server did not start:\n{server.log_tail()}")
-                time.sleep(0.1)
-            yield server
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+    with running_process(
+        [*command, "--port", str(port)],
+        env=env,
+        cwd=cwd,
+        health_url=base_url + HEALTH_PATH,
+        log_path=log_path,
+        start_timeout_s=start_timeout_s,
+        preexec_fn=_pinned_to(cpus),  # only sets the CPU affinity
+    ) as process:
+        yield Server(name, process, base_url, assistant_id, log_path)
 
 
 def askwell_env(
@@ -315,34 +289,168 @@ class LoadResult:
     others_cpu_s: float | None = None  # everything else on the machine (PostgreSQL, Redis, neighbours)
 
 
-async def one_chat(client: httpx.AsyncClient, body: dict[str, str], timeout_s: float) -> ChatResult:
-    result = ChatResult()
-    sent = time.perf_counter()
-    try:
-        async with asyncio.timeout(timeout_s), client.stream("POST", STREAM_PATH, json=body) as response:
-            if response.status_code != 200:
-                await response.aread()
-                result.error = f"http_{response.status_code}"
-                return result
-            async for line in response.aiter_lines():
-                if not line:
-                    continue
-                now = time.perf_counter()
-                if result.first_ms is None:
-                    result.first_ms = (now - sent) * 1000
-                result.events += 1
-                event = json.loads(line)
-                if event.get("type") == "error" and result.error is None:
-                    result.error = f"error_event:{event.get('code')}"
-                elif event.get("type") == "done":
-                    result.done_ms = (now - sent) * 1000
-    except TimeoutError:
-        result.error = "timeout"
-    except (httpx.HTTPError, OSError, ValueError) as exc:
-        result.error = type(exc).__name__
-    if result.done_ms is None and result.error is None:
-        result.error = "no_done"
-    return result
+class RawClient:
+    """The lean load generator: HTTP/1.1 keep-alive connections over asyncio streams.
+
+    It writes one request, reads the status line and headers, then the chunked body, and
+    splits it into NDJSON lines as chunks arrive (a line counts when its chunk arrives).
+    About a tenth of httpx's CPU per chat, so that on a small machine the generator takes
+    less of the CPU it shares with the server. Connections are reused LIFO, opened when
+    none is idle; the callers bound how many are in use at once.
+    """
+
+    def __init__(self, base_url: str) -> None:
+        host_port = base_url.removeprefix("http://")
+        host, _, port = host_port.partition(":")
+        self._host, self._port = host, int(port or 80)
+        self._head = f"POST {STREAM_PATH} HTTP/1.1\r\nHost: {host_port}\r\n".encode()
+        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def aclose(self) -> None:
+        for _, writer in self._idle:
+            writer.close()
+        self._idle.clear()
+
+    async def chat(self, body: dict[str, str], timeout_s: float) -> ChatResult:
+        payload = json.dumps(body).encode()
+        request = b"".join(
+            (
+                self._head,
+                b"Content-Type: application/json\r\nAccept: application/x-ndjson\r\n",
+                b"Content-Length: %d\r\n\r\n" % len(payload),
+                payload,
+            )
+        )
+        result = ChatResult()
+        connection = None
+        reusable = False
+        sent = time.perf_counter()
+        try:
+            async with asyncio.timeout(timeout_s):
+                connection = self._idle.pop() if self._idle else await self._connect()
+                sent = time.perf_counter()
+                reader, writer = connection
+                writer.write(request)
+                status, chunked, length, reusable = await self._head_of(reader)
+                if status != 200:
+                    result.error = f"http_{status}"
+                    await self._skip_body(reader, chunked, length)
+                else:
+                    await self._read_events(reader, sent, result)
+        except TimeoutError:
+            result.error, reusable = "timeout", False
+        except (OSError, ValueError, asyncio.IncompleteReadError) as exc:
+            result.error, reusable = type(exc).__name__, False
+        finally:
+            if connection is not None:
+                if reusable:
+                    self._idle.append(connection)
+                else:
+                    connection[1].close()
+        if result.done_ms is None and result.error is None:
+            result.error = "no_done"
+        return result
+
+    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        return await asyncio.open_connection(self._host, self._port, limit=1 << 20)
+
+    @staticmethod
+    async def _head_of(reader: asyncio.StreamReader) -> tuple[int, bool, int | None, bool]:
+        """(status, chunked?, content length, keep-alive?) from the status line and headers."""
+        status_line = await reader.readline()
+        if not status_line:
+            raise ConnectionResetError("connection closed before the answer")
+        status = int(status_line.split(None, 2)[1])
+        chunked, length, keep_alive = False, None, True
+        while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
+            name, _, value = line.partition(b":")
+            name, value = name.strip().lower(), value.strip().lower()
+            if name == b"transfer-encoding":
+                chunked = b"chunked" in value
+            elif name == b"content-length":
+                length = int(value)
+            elif name == b"connection":
+                keep_alive = value != b"close"
+        return status, chunked, length, keep_alive
+
+    @staticmethod
+    async def _chunks(reader: asyncio.StreamReader) -> AsyncIterator[bytes]:
+        while True:
+            size = int((await reader.readline()).split(b";", 1)[0], 16)
+            if size == 0:
+                await reader.readline()  # the empty trailer
+                return
+            data = await reader.readexactly(size + 2)
+            yield data[:-2]
+
+    async def _skip_body(self, reader: asyncio.StreamReader, chunked: bool, length: int | None) -> None:
+        if chunked:
+            async for _ in self._chunks(reader):
+                pass
+        elif length:
+            await reader.readexactly(length)
+
+    async def _read_events(self, reader: asyncio.StreamReader, sent: float, result: ChatResult) -> None:
+        pending = b""
+        async for data in self._chunks(reader):
+            now = time.perf_counter()
+            *lines, pending = (pending + data).split(b"\n")
+            for line in lines:
+                if line.strip():
+                    _count_event(result, line, now, sent)
+        if pending.strip():
+            _count_event(result, pending, time.perf_counter(), sent)
+
+
+def _count_event(result: ChatResult, line: bytes | str, now: float, sent: float) -> None:
+    if result.first_ms is None:
+        result.first_ms = (now - sent) * 1000
+    result.events += 1
+    event = json.loads(line)
+    if event.get("type") == "error" and result.error is None:
+        result.error = f"error_event:{event.get('code')}"
+    elif event.get("type") == "done":
+        result.done_ms = (now - sent) * 1000
+
+
+class HttpxClient:
+    """The first load generator: httpx.AsyncClient (HTTP/1.1, a pool of `concurrency`)."""
+
+    def __init__(self, base_url: str, concurrency: int) -> None:
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        self._client = httpx.AsyncClient(
+            base_url=base_url, limits=limits, http1=True, http2=False, trust_env=False, timeout=None
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def chat(self, body: dict[str, str], timeout_s: float) -> ChatResult:
+        result = ChatResult()
+        sent = time.perf_counter()
+        try:
+            async with (
+                asyncio.timeout(timeout_s),
+                self._client.stream("POST", STREAM_PATH, json=body) as response,
+            ):
+                if response.status_code != 200:
+                    await response.aread()
+                    result.error = f"http_{response.status_code}"
+                    return result
+                async for line in response.aiter_lines():
+                    if line:
+                        _count_event(result, line, time.perf_counter(), sent)
+        except TimeoutError:
+            result.error = "timeout"
+        except (httpx.HTTPError, OSError, ValueError) as exc:
+            result.error = type(exc).__name__
+        if result.done_ms is None and result.error is None:
+            result.error = "no_done"
+        return result
+
+
+def new_client(kind: str, base_url: str, concurrency: int) -> RawClient | HttpxClient:
+    return RawClient(base_url) if kind == "raw" else HttpxClient(base_url, concurrency)
 
 
 async def run_load(
@@ -355,6 +463,7 @@ async def run_load(
     deadline: float,
     request_timeout_s: float,
     rate: float | None = None,
+    client_kind: str = "raw",
 ) -> LoadResult:
     """`chats` chats, at most `concurrency` at a time, each session kept for a few turns.
 
@@ -366,7 +475,6 @@ async def run_load(
     result = LoadResult()
     numbers = itertools.count()
     sessions = itertools.count()
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
     def body(number: int, session_id: str) -> dict[str, str]:
         return {
@@ -375,54 +483,52 @@ async def run_load(
             "session_id": session_id,
         }
 
-    async with httpx.AsyncClient(
-        base_url=server.base_url, limits=limits, http1=True, http2=False, trust_env=False, timeout=None
-    ) as client:
+    async def worker() -> None:
+        session_id = ""
+        for turn in itertools.count():
+            number = next(numbers)
+            left = deadline - time.monotonic()
+            if number >= chats or left <= 0:
+                return
+            if turn % turns_per_session == 0:
+                session_id = f"bench-{tag}-s{next(sessions)}"
+            chat = await client.chat(body(number, session_id), min(request_timeout_s, left))
+            result.chats.append(chat)
 
-        async def worker() -> None:
-            session_id = ""
-            for turn in itertools.count():
-                number = next(numbers)
-                left = deadline - time.monotonic()
-                if number >= chats or left <= 0:
-                    return
-                if turn % turns_per_session == 0:
-                    session_id = f"bench-{tag}-s{next(sessions)}"
-                chat = await one_chat(client, body(number, session_id), min(request_timeout_s, left))
+    async def open_loop(rate: float) -> None:
+        slots = asyncio.Semaphore(concurrency)
+        idle: deque[tuple[str, int]] = deque()  # sessions between turns: (id, turns done)
+        in_flight: set[asyncio.Task[None]] = set()
+
+        async def send(number: int, session_id: str, turn: int, left: float) -> None:
+            try:
+                chat = await client.chat(body(number, session_id), min(request_timeout_s, left))
                 result.chats.append(chat)
+            finally:
+                slots.release()
+            if turn + 1 < turns_per_session:
+                idle.append((session_id, turn + 1))
 
-        async def open_loop(rate: float) -> None:
-            slots = asyncio.Semaphore(concurrency)
-            idle: deque[tuple[str, int]] = deque()  # sessions between turns: (id, turns done)
-            in_flight: set[asyncio.Task[None]] = set()
+        begin = time.monotonic()
+        for number in range(chats):
+            due = begin + number / rate
+            if due > time.monotonic():
+                await asyncio.sleep(due - time.monotonic())
+            await slots.acquire()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                slots.release()
+                break
+            if time.monotonic() - due > 0.010:
+                result.late_starts += 1
+            session_id, turn = idle.popleft() if idle else (f"bench-{tag}-s{next(sessions)}", 0)
+            task = asyncio.create_task(send(number, session_id, turn, left))
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+        await asyncio.gather(*in_flight)
 
-            async def send(number: int, session_id: str, turn: int, left: float) -> None:
-                try:
-                    chat = await one_chat(client, body(number, session_id), min(request_timeout_s, left))
-                    result.chats.append(chat)
-                finally:
-                    slots.release()
-                if turn + 1 < turns_per_session:
-                    idle.append((session_id, turn + 1))
-
-            begin = time.monotonic()
-            for number in range(chats):
-                due = begin + number / rate
-                if due > time.monotonic():
-                    await asyncio.sleep(due - time.monotonic())
-                await slots.acquire()
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    slots.release()
-                    break
-                if time.monotonic() - due > 0.010:
-                    result.late_starts += 1
-                session_id, turn = idle.popleft() if idle else (f"bench-{tag}-s{next(sessions)}", 0)
-                task = asyncio.create_task(send(number, session_id, turn, left))
-                in_flight.add(task)
-                task.add_done_callback(in_flight.discard)
-            await asyncio.gather(*in_flight)
-
+    client = new_client(client_kind, server.base_url, concurrency)
+    try:
         cpu_before, busy_before, client_before = server.cpu_s(), _machine_cpu(), _own_cpu_s()
         main_before = server.main_thread_cpu_s()
         started = time.perf_counter()
@@ -434,6 +540,8 @@ async def run_load(
         cpu_after, busy_after = server.cpu_s(), _machine_cpu()
         main_after = server.main_thread_cpu_s()
         result.client_cpu_s = _own_cpu_s() - client_before
+    finally:
+        await client.aclose()
 
     if cpu_before is not None and cpu_after is not None:
         result.server_cpu_s = cpu_after - cpu_before
@@ -668,6 +776,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=Path,
         help="run askwell from this source folder (the one holding askwell/) instead of the installed one",
     )
+    parser.add_argument(
+        "--client",
+        choices=("raw", "httpx"),
+        default="raw",
+        help="load generator: raw asyncio streams (lean) or httpx (as in the first runs)",
+    )
     parser.add_argument("--no-floor", action="store_true", help="skip the floor peer")
     parser.add_argument("--pin", action="store_true", help="server on CPU 0, load generator on CPU 1")
     parser.add_argument(
@@ -704,6 +818,7 @@ def bench_server(
             deadline=deadline,
             request_timeout_s=args.request_timeout,
             rate=args.rate if phase == "load" else None,
+            client_kind=args.client,
         )
 
     rss_start, peak_start = server.rss_mb(), server.peak_rss_mb()
@@ -791,7 +906,11 @@ def main(argv: list[str] | None = None) -> int:
         "database": "postgresql" if args.database_url else "sqlite",
         "memory": "redis" if args.redis_url else "in-process",
         "pinned": args.pin,
-        "client": f"httpx {httpx.__version__}, HTTP/1.1, pool of {args.concurrency}",
+        "client": (
+            f"raw asyncio streams, HTTP/1.1 keep-alive, up to {args.concurrency} connections"
+            if args.client == "raw"
+            else f"httpx {httpx.__version__}, HTTP/1.1, pool of {args.concurrency}"
+        ),
         "command": _redact(shlex.join(["python", *sys.argv])),
         "askwell_source": askwell_source(args.src),
     }

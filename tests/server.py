@@ -8,8 +8,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -28,37 +28,58 @@ def askwell_command() -> str:
 
 
 @contextmanager
+def running_process(
+    command: list[str],
+    *,
+    env: dict[str, str],
+    health_url: str,
+    log_path: Path,
+    cwd: Path | None = None,
+    start_timeout_s: float = 30.0,
+    preexec_fn: Callable[[], None] | None = None,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a server process, wait until `health_url` answers 2xx, stop it afterwards.
+
+    Shared by the tests and bench/chat_overhead.py. Output goes to `log_path`; a server
+    that exits or stays unhealthy past `start_timeout_s` raises with the log's tail.
+    """
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec_fn
+        )
+        try:
+            deadline = time.monotonic() + start_timeout_s
+            while True:
+                with suppress(httpx.TransportError):
+                    if httpx.get(health_url, timeout=1, trust_env=False).is_success:
+                        break
+                if process.poll() is not None or time.monotonic() > deadline:
+                    tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
+                    raise RuntimeError(f"{command[0]} did not start; see {log_path}:\n{tail}")
+                time.sleep(0.1)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+@contextmanager
 def running_server(data_dir: Path, **env: str) -> Iterator[str]:
     """Start `askwell serve` on a free port; yield its base URL; stop it afterwards."""
     port = free_port()
     environment = {**os.environ, "ASKWELL_DATA_DIR": str(data_dir), "ASKWELL_LOG_LEVEL": "WARNING", **env}
-    log = (data_dir.parent / f"server-{port}.log").open("w")
-    process = subprocess.Popen(
+    base_url = f"http://127.0.0.1:{port}"
+    with running_process(
         [askwell_command(), "serve", "--port", str(port)],
         env=environment,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base_url}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"askwell serve did not start; see {log.name}")
-            time.sleep(0.1)
+        health_url=f"{base_url}/api/v1/health",
+        log_path=data_dir.parent / f"server-{port}.log",
+    ):
         yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @contextmanager
