@@ -39,4 +39,17 @@ describe("StepTimeline", () => {
     render(<StepTimeline steps={failed} streaming={false} />);
     expect(screen.getByRole("button", { name: /with errors/ })).toBeTruthy();
   });
+
+  it("shows why a step failed, what a repair changed and the SQL a try wrote", () => {
+    const sqlSteps: StepNode[] = [
+      { id: "w", parentId: null, sequence: 1, label: "Writing SQL", status: "running", metadata: {} },
+      { id: "s0", parentId: "w", sequence: 2, label: "generate", status: "done", metadata: { sql: "SELECT a.Title FROM Artist a" } },
+      { id: "v0", parentId: "w", sequence: 3, label: "validate", status: "error", metadata: { error: "no such column: a.Title" } },
+      { id: "v1", parentId: "w", sequence: 4, label: "validate", status: "done", metadata: { repaired: ["a.Title -> al.Title"], tables: ["Album"] } },
+    ];
+    render(<StepTimeline steps={sqlSteps} streaming />);
+    expect(screen.getByText("SELECT a.Title FROM Artist a")).toBeTruthy();
+    expect(screen.getByText("no such column: a.Title")).toBeTruthy();
+    expect(screen.getByText("repaired a.Title -> al.Title")).toBeTruthy();
+  });
 });

@@ -1,5 +1,5 @@
 import { useId, useState } from "react";
-import { buildTree, formatDuration, type StepNode, type StepTree } from "../lib/steps";
+import { buildTree, formatDuration, stepDetail, type StepNode, type StepTree } from "../lib/steps";
 import { IconCheck, IconChevron, IconSpinner, IconX } from "./Icons";
 
 const STATUS_TEXT = { running: "running", done: "done", error: "failed" } as const;
@@ -19,6 +19,8 @@ function StepItem({ step }: { step: StepTree }) {
   const open = userOpen ?? running;
   const listId = useId();
   const duration = formatDuration(step.metadata?.duration_ms);
+  const detail = stepDetail(step.metadata ?? {});
+  const sql = typeof step.metadata?.sql === "string" ? step.metadata.sql : "";
   return (
     <li className={`step ${step.status}`}>
       <div className="step-row">
@@ -40,6 +42,8 @@ function StepItem({ step }: { step: StepTree }) {
           </button>
         )}
       </div>
+      {detail && <div className="step-detail">{detail}</div>}
+      {sql && <code className="step-sql">{sql}</code>}
       {step.children.length > 0 && open && (
         <ol className="step-list nested" id={listId}>
           {step.children.map((child) => (

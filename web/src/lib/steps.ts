@@ -66,3 +66,19 @@ export function formatDuration(ms: unknown): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** One short line on what a step found or why it failed, from its metadata (empty if nothing to say). */
+export function stepDetail(metadata: StepMetadata): string {
+  const m = metadata as Record<string, unknown>;
+  const parts: string[] = [];
+  if (typeof m.error === "string" && m.error) parts.push(m.error);
+  if (Array.isArray(m.repaired) && m.repaired.length) parts.push(`repaired ${m.repaired.join(", ")}`);
+  if (typeof m.route === "string") parts.push(`route: ${m.route}`);
+  if (typeof m.hits === "number") parts.push(plural(m.hits, "hit"));
+  if (typeof m.sources === "number") parts.push(plural(m.sources, "source"));
+  if (typeof m.rows === "number") parts.push(plural(m.rows, "row") + (m.truncated ? ", cut at the row limit" : ""));
+  if (typeof m.tries === "number" && m.tries > 1) parts.push(`${m.tries} tries`);
+  return parts.join(" · ");
+}
