@@ -121,14 +121,16 @@ async def test_french_language_gives_a_french_answer(model: Any) -> None:
 
 
 async def test_usage_is_reported(model: Any) -> None:
-    chunks = [
-        c
-        async for c in model.stream(
-            [Message("user", "Say OK.")], GenerationOptions(max_tokens=8, temperature=0)
-        )
-    ]
-    usage = [c.usage for c in chunks if c.usage][-1]
-    assert usage.completion_tokens >= 1 and usage.prompt_tokens >= 3
+    async def usage(max_tokens: int) -> Any:
+        options = GenerationOptions(max_tokens=max_tokens, temperature=0)
+        chunks = [c async for c in model.stream([Message("user", "Say OK.")], options)]
+        return [c.usage for c in chunks if c.usage][-1]
+
+    ended, cut = await usage(8), await usage(1)
+    assert ended.completion_tokens >= 1 and ended.prompt_tokens >= 3
+    assert cut.completion_tokens == 1
+    # the same prompt counts the same, whether the answer ended by itself or at max_tokens
+    assert cut.prompt_tokens == ended.prompt_tokens
 
 
 async def test_a_prompt_state_survives_a_different_prompt_in_between(model: Any) -> None:

@@ -111,11 +111,16 @@ class LocalChatModel:
     ) -> None:
         llm = self._load()
         pieces = 0
+        prompt_tokens: int | None = None
         stream = llm.create_chat_completion(
             messages=payload, max_tokens=options.max_tokens, temperature=options.temperature, stream=True
         )
         try:
             for chunk in stream:
+                if prompt_tokens is None:
+                    # At the first chunk the prompt is evaluated and no generated token is yet:
+                    # the context holds exactly the prompt (however a stop ends the answer).
+                    prompt_tokens = llm.n_tokens
                 if cancelled.is_set():
                     break
                 text = chunk["choices"][0]["delta"].get("content")
@@ -124,7 +129,8 @@ class LocalChatModel:
                     emit(ModelChunk(text=text))
         finally:
             stream.close()
-        emit(ModelChunk(usage=Usage(prompt_tokens=max(0, llm.n_tokens - pieces), completion_tokens=pieces)))
+        prompt = prompt_tokens if prompt_tokens is not None else llm.n_tokens
+        emit(ModelChunk(usage=Usage(prompt_tokens=prompt, completion_tokens=pieces)))
 
     def _load(self) -> Any:
         with self._load_lock:
