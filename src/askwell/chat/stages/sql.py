@@ -67,14 +67,7 @@ class SqlStage:
             failures.append((attempt.sql, attempt.error or ""))
             attempt = _Attempt()
             async for event in _write_query(
-                turn,
-                deps,
-                plan,
-                retry_messages(first_prompt, failures),
-                failures,
-                attempt,
-                parent="generate_sql",
-                number=tries,
+                turn, deps, plan, first_prompt, failures, attempt, parent="generate_sql", number=tries
             ):
                 yield event
         if attempt.guarded is None:
@@ -101,7 +94,7 @@ class SqlStage:
                     turn,
                     deps,
                     plan,
-                    retry_messages(first_prompt, failures),
+                    first_prompt,
                     failures,
                     attempt,
                     parent="run",
@@ -155,7 +148,7 @@ async def _write_query(
     turn: Turn,
     deps: FlowDeps,
     plan: SqlPlan,
-    messages: list[Message],
+    first_prompt: list[Message],
     failures: list[tuple[str, str]],
     attempt: _Attempt,
     *,
@@ -163,10 +156,14 @@ async def _write_query(
     number: int,
     after_error: str | None = None,
 ) -> AsyncIterator[ChatEvent]:
-    """One generate + validate round, as sub-steps of `parent`; fills `attempt`."""
+    """One generate + validate round, as sub-steps of `parent`; fills `attempt`.
+
+    The first round sends `first_prompt`; a retry sends it again with every failure so far.
+    """
     key = f"sql_{number}"
     label = "generate" if number == 0 else f"retry {number}"
     yield turn.steps.start(key, label, parent=parent, **({"after_error": after_error} if after_error else {}))
+    messages = retry_messages(first_prompt, failures) if failures else first_prompt
     reply = "".join([c.text async for c in deps.model.stream(messages, _SQL_OPTIONS)])
     attempt.sql = extract_sql(reply)
     yield turn.steps.finish(key, sql=attempt.sql)
