@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.pool import PoolResetState
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
@@ -101,9 +102,15 @@ def create_engine(url: str) -> AsyncEngine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(
-            url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60
+            url,
+            connect_args={"timeout": 30},
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+            pool_reset_on_return=None,  # _sqlite_reset does it, only when needed
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine.pool, "reset", _sqlite_reset)
         return engine
     return create_async_engine(url, pool_size=20, max_overflow=20, pool_recycle=1800)
 
@@ -115,6 +122,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_reset(dbapi_connection: Any, record: Any, state: PoolResetState) -> None:
+    """Roll back a connection returned to the pool only when SQLite has a transaction open.
+
+    The pool's default reset rolls back every connection it gets back, even right after a
+    COMMIT: with aiosqlite that is one more round trip to the driver's thread per unit of
+    work (three a chat). SQLite itself says whether a transaction is open (a flag read,
+    no round trip); when that cannot be read, roll back as the default reset would.
+    """
+    if not state.asyncio_safe:
+        return  # garbage collection: the pool detaches the connection, as by default
+    driver = getattr(record, "driver_connection", None)  # the aiosqlite connection
+    if getattr(driver, "in_transaction", True):
+        dbapi_connection.rollback()
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
