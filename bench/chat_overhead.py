@@ -5,7 +5,8 @@ same run:
 
 * **askwell**: `askwell serve` with a fresh data folder and the `scripted:echo` model (a
   deterministic model with no latency), an anonymous assistant created with
-  `askwell assistants create bench` beforehand. SQLite + in-process memory by default;
+  `askwell assistants create bench` beforehand, and no start-up warm-up of the embedder
+  and local model (ASKWELL_WARM_UP=false: this bench uses neither). SQLite + in-process memory by default;
   PostgreSQL and/or Redis with `--database-url` / `--redis-url` (a fresh database
   `askwell_bench_<hex>` is created on that server and dropped afterwards; the run's Redis
   keys are deleted afterwards).
@@ -14,7 +15,9 @@ same run:
   with no database and no auth: the floor for this stack.
 
 Against each: a warm-up of `--warmup` chats, then `--chats` chats over `--concurrency`
-concurrent streams (httpx.AsyncClient, HTTP/1.1, a pool of `--concurrency` connections).
+concurrent streams, with the same load generator for both servers: by default a lean
+HTTP/1.1 client on asyncio streams (RawClient, keep-alive, about 0.3 ms of CPU a chat);
+`--client httpx` uses httpx.AsyncClient as the first runs did (2 to 3 ms a chat).
 Each worker keeps a session for `--turns-per-session` turns, then starts a new one, so
 the short-term memory is read and written. `--rate N` makes it an open loop instead: N
 chats started per second, at most `--concurrency` in flight. Per chat: the time to the
@@ -28,15 +31,16 @@ The load generator runs in this process, on the same machine as the server (and 
 PostgreSQL/Redis when used): on a small machine it competes with them for the CPU, so
 the latencies are upper bounds of the service's own; "other processes' CPU" in the table
 shows how much the rest of the machine took meanwhile. `--pin` puts the server on CPU 0
-and the load generator on CPU 1 (Linux only). CPU milliseconds per chat are the figure
-least disturbed by a busy machine.
+and this process (the load generator) on CPU 1 (Linux only; PostgreSQL and Redis are
+left unpinned). CPU milliseconds per chat are the figure least disturbed by a busy
+machine.
 
 Prints a table (with the targets) and writes JSON to bench/out/chat_overhead-<UTC>.json;
 exits with status 1 when Askwell misses a target.
 
 Run, from the repository root, with the project's virtual environment:
 
-    .venv/bin/python bench/chat_overhead.py                       # SQLite + in-process memory
+    .venv/bin/python bench/chat_overhead.py --pin                 # SQLite + in-process memory
     eval "$(scripts/test-services.sh start 2>/dev/null)"
     .venv/bin/python bench/chat_overhead.py \\
         --database-url "$ASKWELL_TEST_DATABASE_URL" --redis-url "$ASKWELL_TEST_REDIS_URL"
@@ -195,6 +199,9 @@ def askwell_env(
         ASKWELL_DATA_DIR=str(data_dir),
         ASKWELL_DEFAULT_MODEL="scripted:echo",
         ASKWELL_LOG_LEVEL="WARNING",
+        # No background load of the embedder and local model at start-up: this bench uses
+        # neither, and the load would land in the warm-up or the measured phase.
+        ASKWELL_WARM_UP="false",
     )
     if database_url:
         env["ASKWELL_DATABASE_URL"] = database_url
