@@ -18,7 +18,7 @@ from askwell.db import create_engine, downgrade, is_managed_outside_models, migr
 from askwell.models import metadata
 
 MODEL_TABLES = {"users", "assistants", "chat_sessions", "chat_messages", "connectors", "documents", "chunks"}
-HEAD = "0003"
+HEAD = "0004"
 
 
 @pytest.fixture

@@ -1,17 +1,27 @@
-"""Keyword search: SQLite FTS5 (BM25) embedded, PostgreSQL full-text in production."""
+"""Keyword search: SQLite FTS5 (BM25) embedded, PostgreSQL full-text in production.
+
+Questions are natural language: any word may match (OR) and BM25 ranks by rarity. But an OR
+of every word makes nearly every chunk a match once the index is large (a question with
+"sqlite" or "database" matched 182k of 200k chunks), and FTS5's bm25() and PostgreSQL's
+ts_rank_cd score every match before the LIMIT: 0.9 s and 4.5 s at p95 (bench/RESULTS.md,
+retrieval). So the words' document frequencies choose a plan (`plan_query`) that caps the
+matches at about `MATCH_BUDGET` chunks, and leaves small indexes exactly as before.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import BindParameter, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from askwell.retrieval.filters import SearchFilter
+from askwell.retrieval.term_stats import TermStats, term_stats
 
-# Questions are natural language: any word may match (OR) and BM25 ranks by rarity. Very
-# common words would only make every chunk a candidate, so they are left out.
+# Very common words would only make every chunk a candidate, so they are left out.
 _STOPWORDS = frozenset(
     (
         "a an and are as at be but by can do does for from has have how i if in into is it its me my "
@@ -20,6 +30,12 @@ _STOPWORDS = frozenset(
     ).split()
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+# Chunks a keyword search may match: an OR of words whose document frequencies sum to at
+# most this matches at most this many. On the docs-devset (10k chunks) 2,000 ranks exactly as
+# the OR of every word (1,000 cost 0.7 % of hybrid nDCG@10); at 200k chunks it is searched in
+# ~10 ms rather than 0.7 s (bench/RESULTS.md, retrieval).
+MATCH_BUDGET = 2_000
 
 
 def query_terms(query: str, *, max_terms: int = 32) -> list[str]:
@@ -30,33 +46,121 @@ def query_terms(query: str, *, max_terms: int = 32) -> list[str]:
     return terms[:max_terms]
 
 
+@dataclass(frozen=True)
+class KeywordPlan:
+    """Chunks matching `match` (all of it when `conjunction`, else any word), ranked by `rank_by`."""
+
+    match: tuple[str, ...]
+    rank_by: tuple[str, ...]
+    conjunction: bool = False
+
+
+def plan_query(
+    terms: Sequence[str], frequencies: Mapping[str, int], *, budget: int = MATCH_BUDGET
+) -> KeywordPlan:
+    """How to search `terms` so that about `budget` chunks at most match.
+
+    - Their OR matches at most `budget` chunks: the OR of them all, as BM25 intends.
+    - Otherwise the chunks holding one of the rarest terms, those whose frequencies fit the
+      budget, ranked by every term. A chunk holding none of them holds only common words,
+      which BM25 weighs little (low IDF); so the ranking of the candidates is the full
+      query's, and the 10k-chunk docs-devset ranks exactly as with the plain OR.
+    - When even the rarest term is over the budget, the chunks holding every term (AND: the
+      index intersects the posting lists). The cap cannot hold then; this is the best bound.
+    """
+    if len(terms) <= 1 or sum(frequencies.get(term, 0) for term in terms) <= budget:
+        return KeywordPlan(match=tuple(terms), rank_by=tuple(terms))
+    by_rarity = sorted(terms, key=lambda term: frequencies.get(term, 0))  # stable: ties keep query order
+    rarest: list[str] = []
+    total = 0
+    for term in by_rarity:
+        total += frequencies.get(term, 0)
+        if total > budget:
+            break
+        rarest.append(term)
+    if not rarest:
+        return KeywordPlan(match=tuple(terms), rank_by=tuple(terms), conjunction=True)
+    return KeywordPlan(match=tuple(rarest), rank_by=tuple(terms))
+
+
 async def keyword_search(
-    session: AsyncSession, *, where: SearchFilter, query: str, limit: int
+    session: AsyncSession, *, where: SearchFilter, query: str, limit: int, budget: int = MATCH_BUDGET
 ) -> list[tuple[int, float]]:
     """(chunk id, score) best first; empty when the query has no searchable word."""
     terms = query_terms(query)
     if not terms:
         return []
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    params: dict[str, Any] = {"limit": limit, **where.params(hex_ids=sqlite)}
-    if sqlite:
-        params["match"] = " OR ".join(f'"{term}"' for term in terms)
-        # bm25() is lower-is-better; a word in a heading counts twice a word in the body
-        # (measured: heading weight 0.5 -> 2 raised hybrid nDCG@10 on the docs-devset).
-        sql = (
-            "SELECT c.id, -bm25(chunks_fts, 1.0, 2.0) AS score FROM chunks_fts "
-            "JOIN chunks c ON c.id = chunks_fts.rowid "
-            f"WHERE chunks_fts MATCH :match AND {where.sql('c')} "
-            "ORDER BY bm25(chunks_fts, 1.0, 2.0) LIMIT :limit"
-        )
-    else:
-        params["tsquery"] = " | ".join(terms)
-        sql = (
-            "SELECT c.id, ts_rank_cd(c.search_vector, q) AS score "
-            "FROM chunks c, to_tsquery('english', :tsquery) q "
-            f"WHERE c.search_vector @@ q AND {where.sql('c')} "
-            "ORDER BY score DESC, c.id LIMIT :limit"
-        )
+    stats = await term_stats(session, terms)
+    plan = plan_query(terms, stats.frequencies, budget=budget)
+    if session.get_bind().dialect.name == "sqlite":
+        return await _sqlite_search(session, where, plan, stats, limit)
+    return await _pg_search(session, where, plan, limit)
+
+
+def _fts_query(terms: Sequence[str], operator: str) -> str:
+    return f" {operator} ".join(f'"{term}"' for term in terms)
+
+
+# bm25() is lower-is-better; a word in a heading counts twice a word in the body (measured:
+# heading weight 0.5 -> 2 raised hybrid nDCG@10 on the docs-devset). CROSS JOIN keeps the FTS
+# table first: without ORDER BY, SQLite would rather walk the assistant's every chunk and run
+# the MATCH once per chunk (seconds at 200k).
+_BM25 = "bm25(chunks_fts, 1.0, 2.0)"
+
+
+async def _sqlite_search(
+    session: AsyncSession, where: SearchFilter, plan: KeywordPlan, stats: TermStats, limit: int
+) -> list[tuple[int, float]]:
+    # FTS5 gives a word in over half the chunks no weight (its IDF is clamped to 1e-6), so
+    # ranking by it would only cost the scan of its posting list that bm25() makes for IDF.
+    rank_by = [t for t in plan.rank_by if t in plan.match or stats.frequencies[t] * 2 < stats.chunks]
+    params: dict[str, Any] = {"limit": limit, **where.params(hex_ids=True)}
+    binds: list[BindParameter[Any]] = [bindparam(name, expanding=True) for name in where.list_params()]
+    join = (
+        "FROM chunks_fts CROSS JOIN chunks c ON c.id = chunks_fts.rowid "
+        f"WHERE chunks_fts MATCH :match AND {where.sql('c')}"
+    )
+    if plan.conjunction or set(rank_by) <= set(plan.match):
+        params["match"] = _fts_query(plan.match, "AND" if plan.conjunction else "OR")
+        sql = f"SELECT c.id, -{_BM25} {join} ORDER BY {_BM25} LIMIT :limit"
+        rows = await session.execute(text(sql).bindparams(*binds), params)
+        return [(int(row[0]), float(row[1])) for row in rows]
+    # Rank the candidates by every word, though they match on the rarest ones. An FTS5 query's
+    # bm25() is a sum over its phrases, so "(rare) AND (all)" scores a candidate by all words
+    # plus the rare ones again, and the rare words' own score is taken off.
+    rare = _fts_query(plan.match, "OR")
+    params["match"] = f"({rare}) AND ({_fts_query(rank_by, 'OR')})"
+    scored = (await session.execute(text(f"SELECT c.id, -{_BM25} {join}").bindparams(*binds), params)).all()
+    if not scored:
+        return []
+    rare_only: dict[int, float] = dict(
+        (
+            await session.execute(
+                text(f"SELECT rowid, -{_BM25} FROM chunks_fts WHERE chunks_fts MATCH :rare"), {"rare": rare}
+            )
+        ).all()
+    )
+    ranked = sorted(
+        ((int(i), float(s) - rare_only.get(i, 0.0)) for i, s in scored), key=lambda p: (-p[1], p[0])
+    )
+    return ranked[:limit]
+
+
+async def _pg_search(
+    session: AsyncSession, where: SearchFilter, plan: KeywordPlan, limit: int
+) -> list[tuple[int, float]]:
+    params: dict[str, Any] = {
+        "limit": limit,
+        "match": (" & " if plan.conjunction else " | ").join(plan.match),
+        "rank_by": " | ".join(plan.rank_by),
+        **where.params(hex_ids=False),
+    }
+    sql = (
+        "SELECT c.id, ts_rank_cd(c.search_vector, r) AS score "
+        "FROM chunks c, to_tsquery('english', :match) m, to_tsquery('english', :rank_by) r "
+        f"WHERE c.search_vector @@ m AND {where.sql('c')} "
+        "ORDER BY score DESC, c.id LIMIT :limit"
+    )
     statement = text(sql).bindparams(*[bindparam(name, expanding=True) for name in where.list_params()])
     rows = await session.execute(statement, params)
     return [(int(row[0]), float(row[1])) for row in rows]

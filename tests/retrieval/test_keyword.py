@@ -1,0 +1,119 @@
+"""Keyword search on a real index (SQLite FTS5 and PostgreSQL full-text): the frequency
+counts and the plan that caps how many chunks a search matches."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from askwell.db import create_engine, migrate
+from askwell.retrieval.keyword import keyword_search, plan_query
+from askwell.retrieval.term_stats import term_stats
+from tests.retrieval.corpus import Corpus
+
+LOTS = 10**9  # a budget no query exceeds: the plain OR of every word
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    await migrate(engine)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@dataclass
+class Zebras(Corpus):
+    """80 chunks of filler, 20 with the word "mid", and two with the rare word "zebra":
+    A holds "mid" too, B is "zebra" alone (shorter, so it wins on "zebra" by itself)."""
+
+    a: int = 0
+    b: int = 0
+
+
+@pytest.fixture
+async def corpus(engine: AsyncEngine) -> Zebras:
+    created = await Corpus.create(engine)
+    corpus = Zebras(**vars(created))
+    await corpus.add([f"filler text {i}" for i in range(80)])
+    await corpus.add([f"mid filler {i}" for i in range(20)])
+    corpus.a, corpus.b = await corpus.add(["zebra mid", "zebra"])
+    await corpus.analyze()
+    return corpus
+
+
+async def search(corpus: Corpus, query: str, budget: int, limit: int = 50) -> list[int]:
+    async with corpus.sessions() as session:
+        found = await keyword_search(session, where=corpus.where, query=query, limit=limit, budget=budget)
+    return [chunk_id for chunk_id, _ in found]
+
+
+async def test_term_stats_count_chunks_per_word(corpus: Zebras) -> None:
+    async with corpus.sessions() as session:
+        stats = await term_stats(session, ["filler", "mid", "zebra", "absent"])
+    counts = stats.frequencies
+    if corpus.engine.dialect.name == "sqlite":
+        assert stats.chunks == 102
+        assert counts == {"filler": 100, "mid": 21, "zebra": 2, "absent": 0}
+    else:  # estimates from ANALYZE's sample (here the whole table)
+        assert 95 <= stats.chunks <= 110
+        assert 90 <= counts["filler"] <= 110 and 15 <= counts["mid"] <= 25
+        assert counts["zebra"] <= 3 and counts["absent"] <= 1
+
+
+async def test_small_match_sets_keep_the_plain_or(corpus: Zebras) -> None:
+    found = await search(corpus, "zebra mid", budget=LOTS)
+    assert found[0] == corpus.a
+    assert corpus.b in found
+    assert len(found) == 22  # every chunk with either word (PostgreSQL's rank has no IDF: B may tie)
+
+
+async def test_common_words_are_dropped_from_the_match_but_rank_the_candidates(corpus: Zebras) -> None:
+    # "mid" (21 chunks) is over the budget, "zebra" (2) fits: only zebra chunks match...
+    found = await search(corpus, "zebra mid", budget=5)
+    # ...ranked as the plain OR ranks them: A, which also holds "mid", before the shorter B.
+    assert found == [corpus.a, corpus.b]
+    if corpus.engine.dialect.name == "sqlite":  # (ts_rank_cd ignores length: A and B tie on "zebra")
+        # By "zebra" alone BM25 ranks B first: the ranking above is not the rare word's.
+        assert (await search(corpus, "zebra", budget=5)) == [corpus.b, corpus.a]
+
+
+async def test_when_every_word_is_common_chunks_must_hold_them_all(corpus: Zebras) -> None:
+    found = await search(corpus, "mid filler", budget=5)
+    assert len(found) == 20  # the "mid filler i" chunks; not the 80 with "filler" only
+    assert corpus.a not in found
+
+
+async def test_a_word_absent_from_the_index_is_harmless(corpus: Zebras) -> None:
+    assert await search(corpus, "zebra mid nonexistentword", budget=5) == [corpus.a, corpus.b]
+    assert await search(corpus, "nonexistentword", budget=5) == []
+
+
+async def test_other_assistants_chunks_count_for_the_plan_but_are_not_returned(
+    corpus: Zebras, engine: AsyncEngine
+) -> None:
+    other = await Corpus.create(engine, name="other")
+    (theirs,) = await other.add(["zebra mid mid"])
+    await other.analyze()
+    found = await search(corpus, "zebra mid", budget=5)
+    assert found == [corpus.a, corpus.b]
+    assert await search(other, "zebra mid", budget=5) == [theirs]
+
+
+def test_plan_query() -> None:
+    counts = {"rare": 10, "less": 50, "mid": 400, "common": 5000}
+    plain = plan_query(["common", "rare", "mid"], counts, budget=10_000)
+    assert plain.match == plain.rank_by == ("common", "rare", "mid") and not plain.conjunction
+    capped = plan_query(["common", "mid", "rare", "less"], counts, budget=100)
+    assert capped.match == ("rare", "less")  # the rarest first, while their sum fits
+    assert capped.rank_by == ("common", "mid", "rare", "less") and not capped.conjunction
+    assert plan_query(["mid", "rare"], counts, budget=20).match == ("rare",)  # the rarest is kept
+    every = plan_query(["common", "mid"], counts, budget=100)
+    assert every.conjunction and every.match == ("common", "mid")
+    assert plan_query(["common"], counts, budget=1).match == ("common",)
+    assert plan_query(["new", "common"], counts, budget=100).match == ("new",)  # unknown: never seen
