@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from askwell.chat.events import Source
 from askwell.documents.models import Chunk, Document
-from askwell.embeddings.base import Embedder, EmbeddingSpec
+from askwell.embeddings.base import Embedder, EmbeddingSpec, Vectors
 from askwell.retrieval.filters import SearchFilter
 from askwell.retrieval.fusion import reciprocal_rank_fusion
 from askwell.retrieval.keyword import keyword_search
@@ -45,10 +46,16 @@ class Retriever:
         keyword_weight: float = 1.0,
         vector_weight: float = 1.0,
     ) -> list[Source]:
-        keyword = await self.keyword(session, where=where, query=query) if mode != "vector" else []
-        vector = await self.vector(session, where=where, query=query) if mode != "keyword" else []
         if mode == "keyword":
-            return await self.load(session, keyword[:top_k])
+            return await self.load(session, (await self.keyword(session, where=where, query=query))[:top_k])
+        # The query is embedded (in a thread, or by a remote service) while the keyword
+        # search runs (in the database's thread or server): the two take similar times.
+        embedding = asyncio.ensure_future(self.embedder.embed_query(query))
+        try:
+            keyword = await self.keyword(session, where=where, query=query) if mode == "hybrid" else []
+            vector = await self._vector_search(session, where=where, vector=await embedding)
+        finally:
+            embedding.cancel()  # a no-op once done; drops the embedding if the keyword search failed
         if mode == "vector":
             return await self.load(session, vector[:top_k])
         return await self.load(
@@ -66,7 +73,11 @@ class Retriever:
     async def vector(
         self, session: AsyncSession, *, where: SearchFilter, query: str
     ) -> list[tuple[int, float]]:
-        vector = await self.embedder.embed_query(query)
+        return await self._vector_search(session, where=where, vector=await self.embedder.embed_query(query))
+
+    async def _vector_search(
+        self, session: AsyncSession, *, where: SearchFilter, vector: Vectors
+    ) -> list[tuple[int, float]]:
         signature = embedder_signature(self.embedder)
         if session.get_bind().dialect.name == "postgresql":
             return await pg_vector_search(
