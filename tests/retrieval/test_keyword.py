@@ -66,6 +66,14 @@ async def test_term_stats_count_chunks_per_word(corpus: Zebras) -> None:
         assert counts["zebra"] <= 3 and counts["absent"] <= 1
 
 
+async def test_a_word_the_index_splits_counts_as_its_rarest_part(corpus: Zebras) -> None:
+    async with corpus.sessions() as session:
+        stats = await term_stats(session, ["zebra_mid", "mid_filler"])
+    # Both back ends split at "_": the phrase is at most as frequent as its rarest word.
+    assert stats.frequencies["zebra_mid"] <= 3
+    assert 15 <= stats.frequencies["mid_filler"] <= 25
+
+
 async def test_small_match_sets_keep_the_plain_or(corpus: Zebras) -> None:
     found = await search(corpus, "zebra mid", budget=LOTS)
     assert found[0] == corpus.a

@@ -77,13 +77,19 @@ async def _chunk_count(session: AsyncSession, *, sqlite: bool) -> int:
 
 
 async def _sqlite_counts(session: AsyncSession, terms: Sequence[str]) -> dict[str, int]:
-    counts = dict.fromkeys(terms, 0)
-    for term in terms:  # one lookup per term: fts5vocab only seeks on `term = ?`
-        found = (
-            await session.execute(text("SELECT doc FROM chunks_fts_vocab WHERE term = :t"), {"t": term})
-        ).scalar()
-        counts[term] = int(found or 0)
+    """Exact counts; a term FTS5 splits ("sqlite3_open" is the phrase "sqlite3 open") is
+    counted as its rarest part, an upper bound."""
+    counts: dict[str, int] = {}
+    for term in terms:
+        parts = [part for part in term.split("_") if part] or [term]
+        counts[term] = min([await _sqlite_count(session, part) for part in parts])
     return counts
+
+
+async def _sqlite_count(session: AsyncSession, token: str) -> int:
+    # One lookup per token: fts5vocab only seeks on `term = ?`.
+    statement = text("SELECT doc FROM chunks_fts_vocab WHERE term = :t")
+    return int((await session.execute(statement, {"t": token})).scalar() or 0)
 
 
 _PG_ESTIMATES = text(
