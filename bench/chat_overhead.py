@@ -296,6 +296,9 @@ class LoadResult:
     others_cpu_s: float | None = None  # everything else on the machine (PostgreSQL, Redis, neighbours)
 
 
+Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
 class RawClient:
     """The lean load generator: HTTP/1.1 keep-alive connections over asyncio streams.
 
@@ -303,18 +306,22 @@ class RawClient:
     splits it into NDJSON lines as chunks arrive (a line counts when its chunk arrives).
     About a tenth of httpx's CPU per chat, so that on a small machine the generator takes
     less of the CPU it shares with the server. Connections are reused LIFO, opened when
-    none is idle; the callers bound how many are in use at once.
+    none is idle; the callers bound how many are in use at once. A kept-alive connection
+    idle for 4 s is dropped, and a request that finds its kept-alive connection closed by
+    the server before any answer is sent once more on a new one (what httpx does too).
     """
+
+    _MAX_IDLE_S = 4.0  # under uvicorn's 5 s keep-alive timeout: older idle connections are dropped
 
     def __init__(self, base_url: str) -> None:
         host_port = base_url.removeprefix("http://")
         host, _, port = host_port.partition(":")
         self._host, self._port = host, int(port or 80)
         self._head = f"POST {STREAM_PATH} HTTP/1.1\r\nHost: {host_port}\r\n".encode()
-        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self._idle: list[tuple[Connection, float]] = []  # (connection, idle since), newest last
 
     async def aclose(self) -> None:
-        for _, writer in self._idle:
+        for (_, writer), _since in self._idle:
             writer.close()
         self._idle.clear()
 
@@ -334,11 +341,20 @@ class RawClient:
         sent = time.perf_counter()
         try:
             async with asyncio.timeout(timeout_s):
-                connection = self._idle.pop() if self._idle else await self._connect()
+                connection, reused = await self._checkout()
                 sent = time.perf_counter()
-                reader, writer = connection
-                writer.write(request)
-                status, chunked, length, reusable = await self._head_of(reader)
+                try:
+                    status, chunked, length, reusable = await self._ask(connection, request)
+                except (ConnectionError, asyncio.IncompleteReadError):
+                    if not reused:
+                        raise
+                    # The server closed this kept-alive connection before reading the request
+                    # (its keep-alive timeout): send it once more on a new one, as httpx does.
+                    connection[1].close()
+                    connection = None
+                    connection = await self._connect()
+                    status, chunked, length, reusable = await self._ask(connection, request)
+                reader = connection[0]
                 if status != 200:
                     result.error = f"http_{status}"
                     await self._skip_body(reader, chunked, length)
@@ -351,14 +367,28 @@ class RawClient:
         finally:
             if connection is not None:
                 if reusable:
-                    self._idle.append(connection)
+                    self._idle.append((connection, time.monotonic()))
                 else:
                     connection[1].close()
         if result.done_ms is None and result.error is None:
             result.error = "no_done"
         return result
 
-    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    async def _checkout(self) -> tuple[Connection, bool]:
+        """An idle connection (reused: True) or a new one."""
+        while self._idle:
+            connection, since = self._idle.pop()
+            if time.monotonic() - since < self._MAX_IDLE_S:
+                return connection, True
+            connection[1].close()
+        return await self._connect(), False
+
+    async def _ask(self, connection: Connection, request: bytes) -> tuple[int, bool, int | None, bool]:
+        reader, writer = connection
+        writer.write(request)
+        return await self._head_of(reader)
+
+    async def _connect(self) -> Connection:
         return await asyncio.open_connection(self._host, self._port, limit=1 << 20)
 
     @staticmethod
