@@ -3,9 +3,11 @@ connection, as a worker process writes them, without counting the chunks per sea
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -73,3 +75,33 @@ async def test_a_replaced_document_is_searched_with_its_new_chunks(
         await conn.execute(text("DELETE FROM chunks WHERE id = :id"), {"id": old})
     (new,) = await corpus.add(["new"], [one_hot(0, 0.3)])
     assert await search(index, corpus) == [kept, new]
+
+
+async def test_search_beside_another_query_gives_the_same_hits(
+    engines: tuple[AsyncEngine, AsyncEngine],
+) -> None:
+    app, worker_engine = engines
+    corpus = await Corpus.create(app)
+    index = MemoryVectorIndex()
+    low, best = await corpus.add(["low", "best"], [one_hot(0, 0.2), one_hot(0, 0.9)])
+
+    async def embedding() -> np.ndarray:
+        return one_hot(0)
+
+    async def beside_search() -> tuple[list[int], int | None]:
+        async with corpus.sessions() as session:
+            found, other = await index.search_beside(
+                session,
+                where=corpus.where,
+                query=embedding(),
+                embedder=EMBEDDER,
+                limit=10,
+                beside=functools.partial(session.scalar, text("SELECT count(*) FROM chunks")),
+            )
+        return [chunk_id for chunk_id, _ in found], other
+
+    assert await beside_search() == ([best, low], 2)
+    async with worker_engine.begin() as conn:
+        await conn.execute(text("DELETE FROM chunks WHERE id = :id"), {"id": best})
+    assert await beside_search() == ([low], 1)
+    assert await search(index, corpus) == [low]

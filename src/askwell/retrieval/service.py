@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from collections.abc import Sequence
 
@@ -48,14 +49,25 @@ class Retriever:
     ) -> list[Source]:
         if mode == "keyword":
             return await self.load(session, (await self.keyword(session, where=where, query=query))[:top_k])
-        # The query is embedded (in a thread, or by a remote service) while the keyword
-        # search runs (in the database's thread or server): the two take similar times.
+        # The query is embedded (in a thread, or by a remote service) while the keyword search
+        # runs (in the database's thread or server): the two take similar times. On SQLite the
+        # matrix product runs beside the keyword search too (bench/RESULTS.md, retrieval).
         embedding = asyncio.ensure_future(self.embedder.embed_query(query))
         try:
-            keyword = await self.keyword(session, where=where, query=query) if mode == "hybrid" else []
-            vector = await self._vector_search(session, where=where, vector=await embedding)
+            if mode == "hybrid" and session.get_bind().dialect.name == "sqlite":
+                vector, keyword = await self._memory_index.search_beside(
+                    session,
+                    where=where,
+                    query=embedding,
+                    embedder=embedder_signature(self.embedder),
+                    limit=CANDIDATES,
+                    beside=functools.partial(self.keyword, session, where=where, query=query),
+                )
+            else:
+                keyword = await self.keyword(session, where=where, query=query) if mode == "hybrid" else []
+                vector = await self._vector_search(session, where=where, vector=await embedding)
         finally:
-            embedding.cancel()  # a no-op once done; drops the embedding if the keyword search failed
+            embedding.cancel()  # a no-op once done; drops the embedding if a search failed
         if mode == "vector":
             return await self.load(session, vector[:top_k])
         return await self.load(

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import anyio
 import numpy as np
@@ -28,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from askwell.retrieval.filters import SearchFilter
 
+_T = TypeVar("_T")
 _IN_THREAD_ABOVE = 20_000  # rows; smaller matrices are searched on the event loop
 
 
@@ -65,8 +68,41 @@ class MemoryVectorIndex:
     ) -> list[tuple[int, float]]:
         vectors = await self._current(session, where.assistant_id, embedder)
         found = await _rank(vectors, where, query, limit)
-        gone = await _deleted(session, [chunk_id for chunk_id, _ in found])
-        if not gone:
+        return await self._without_deleted(session, where, vectors, found, query, limit)
+
+    async def search_beside(
+        self,
+        session: AsyncSession,
+        *,
+        where: SearchFilter,
+        query: Awaitable[npt.NDArray[np.float32]],
+        embedder: str,
+        limit: int,
+        beside: Callable[[], Coroutine[Any, Any, _T]],
+    ) -> tuple[list[tuple[int, float]], _T]:
+        """`search`, with the matrix product (a thread) run while `beside()` (the keyword search,
+        in the database's thread) runs on `session`; the query vector may still be coming."""
+        vectors = await self._current(session, where.assistant_id, embedder)
+
+        async def ranked() -> tuple[npt.NDArray[np.float32], list[tuple[int, float]]]:
+            vector = await query
+            return vector, await _rank(vectors, where, vector, limit)
+
+        async with asyncio.TaskGroup() as group:  # one failing cancels the other
+            ranking, other = group.create_task(ranked()), group.create_task(beside())
+        vector, found = ranking.result()
+        return await self._without_deleted(session, where, vectors, found, vector, limit), other.result()
+
+    async def _without_deleted(
+        self,
+        session: AsyncSession,
+        where: SearchFilter,
+        vectors: _AssistantVectors,
+        found: list[tuple[int, float]],
+        query: npt.NDArray[np.float32],
+        limit: int,
+    ) -> list[tuple[int, float]]:
+        if not await _deleted(session, [chunk_id for chunk_id, _ in found]):
             return found
         vectors = await self._drop_deleted(session, where.assistant_id, vectors)
         return await _rank(vectors, where, query, limit)
