@@ -123,5 +123,20 @@ def test_plan_query() -> None:
     assert plan_query(["mid", "rare"], counts, budget=20).match == ("rare",)  # the rarest is kept
     every = plan_query(["common", "mid"], counts, budget=100)
     assert every.conjunction and every.match == ("common", "mid")
-    assert plan_query(["common"], counts, budget=1).match == ("common",)
+    alone = plan_query(["common"], counts, budget=1)
+    assert alone.match == ("common",) and alone.conjunction
     assert plan_query(["new", "common"], counts, budget=100).match == ("new",)  # unknown: never seen
+
+
+async def test_chunks_of_another_assistant_ranked_first_do_not_crowd_ours_out(
+    corpus: Zebras, engine: AsyncEngine
+) -> None:
+    other = await Corpus.create(engine, name="other")
+    await other.add(["zebra zebra mid"] * 10)  # these outrank A and B
+    await other.analyze()
+    for budget in (LOTS, 30):  # the plain OR, and the capped plan ("mid" over budget)
+        assert await search(corpus, "zebra mid", budget=budget, limit=1) == [corpus.a]
+        assert await search(corpus, "zebra", budget=budget, limit=2) in (
+            [corpus.b, corpus.a],
+            [corpus.a, corpus.b],
+        )

@@ -65,10 +65,11 @@ def plan_query(
       budget, ranked by every term. A chunk holding none of them holds only common words,
       which BM25 weighs little (low IDF); so the ranking of the candidates is the full
       query's, and the 10k-chunk docs-devset ranks exactly as with the plain OR.
-    - When even the rarest term is over the budget, the chunks holding every term (AND: the
-      index intersects the posting lists). The cap cannot hold then; this is the best bound.
+    - When even the rarest term is over the budget (or the only term is), the chunks holding
+      every term (AND: the index intersects the posting lists). The cap cannot hold then;
+      this is the best bound.
     """
-    if len(terms) <= 1 or sum(frequencies.get(term, 0) for term in terms) <= budget:
+    if sum(frequencies.get(term, 0) for term in terms) <= budget:
         return KeywordPlan(match=tuple(terms), rank_by=tuple(terms))
     by_rarity = sorted(terms, key=lambda term: frequencies.get(term, 0))  # stable: ties keep query order
     rarest: list[str] = []
@@ -102,48 +103,69 @@ def _fts_query(terms: Sequence[str], operator: str) -> str:
 
 
 # bm25() is lower-is-better; a word in a heading counts twice a word in the body (measured:
-# heading weight 0.5 -> 2 raised hybrid nDCG@10 on the docs-devset). CROSS JOIN keeps the FTS
-# table first: without ORDER BY, SQLite would rather walk the assistant's every chunk and run
-# the MATCH once per chunk (seconds at 200k).
+# heading weight 0.5 -> 2 raised hybrid nDCG@10 on the docs-devset).
 _BM25 = "bm25(chunks_fts, 1.0, 2.0)"
 
 
 async def _sqlite_search(
     session: AsyncSession, where: SearchFilter, plan: KeywordPlan, stats: TermStats, limit: int
 ) -> list[tuple[int, float]]:
+    if plan.conjunction:
+        # Not bounded: ranked and filtered in SQL, so that `limit` rows come back. CROSS JOIN
+        # keeps the FTS table first: SQLite could otherwise walk the assistant's every chunk
+        # and run the MATCH once per chunk (seconds at 200k).
+        sql = (
+            f"SELECT c.id, -{_BM25} FROM chunks_fts CROSS JOIN chunks c ON c.id = chunks_fts.rowid "
+            f"WHERE chunks_fts MATCH :match AND {where.sql('c')} ORDER BY {_BM25} LIMIT :limit"
+        )
+        params = {"match": _fts_query(plan.match, "AND"), "limit": limit, **where.params(hex_ids=True)}
+        rows = await session.execute(text(sql).bindparams(*_list_binds(where)), params)
+        return [(int(row[0]), float(row[1])) for row in rows]
+    # At most about MATCH_BUDGET matches: ranked here, and only the best are looked up in
+    # `chunks` for the assistant filter (that lookup, made for every match, cost as much as
+    # bm25() itself).
     # FTS5 gives a word in over half the chunks no weight (its IDF is clamped to 1e-6), so
     # ranking by it would only cost the scan of its posting list that bm25() makes for IDF.
     rank_by = [t for t in plan.rank_by if t in plan.match or stats.frequencies[t] * 2 < stats.chunks]
-    params: dict[str, Any] = {"limit": limit, **where.params(hex_ids=True)}
-    binds: list[BindParameter[Any]] = [bindparam(name, expanding=True) for name in where.list_params()]
-    join = (
-        "FROM chunks_fts CROSS JOIN chunks c ON c.id = chunks_fts.rowid "
-        f"WHERE chunks_fts MATCH :match AND {where.sql('c')}"
-    )
-    if plan.conjunction or set(rank_by) <= set(plan.match):
-        params["match"] = _fts_query(plan.match, "AND" if plan.conjunction else "OR")
-        sql = f"SELECT c.id, -{_BM25} {join} ORDER BY {_BM25} LIMIT :limit"
-        rows = await session.execute(text(sql).bindparams(*binds), params)
-        return [(int(row[0]), float(row[1])) for row in rows]
-    # Rank the candidates by every word, though they match on the rarest ones. An FTS5 query's
-    # bm25() is a sum over its phrases, so "(rare) AND (all)" scores a candidate by all words
-    # plus the rare ones again, and the rare words' own score is taken off.
     rare = _fts_query(plan.match, "OR")
-    params["match"] = f"({rare}) AND ({_fts_query(rank_by, 'OR')})"
-    scored = (await session.execute(text(f"SELECT c.id, -{_BM25} {join}").bindparams(*binds), params)).all()
-    if not scored:
-        return []
-    rare_only: dict[int, float] = dict(
-        (
-            await session.execute(
-                text(f"SELECT rowid, -{_BM25} FROM chunks_fts WHERE chunks_fts MATCH :rare"), {"rare": rare}
-            )
-        ).all()
+    if set(rank_by) <= set(plan.match):
+        scores = await _fts_scores(session, rare)
+    else:
+        # Ranked by every word, though matched on the rarest: an FTS5 query's bm25() is a sum
+        # over its phrases, so "(rare) AND (all)" scores a candidate by all words plus the rare
+        # ones again, and the rare words' own score is taken off.
+        scores = await _fts_scores(session, f"({rare}) AND ({_fts_query(rank_by, 'OR')})")
+        rare_only = await _fts_scores(session, rare) if scores else {}
+        scores = {chunk_id: score - rare_only.get(chunk_id, 0.0) for chunk_id, score in scores.items()}
+    ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+    return await _allowed(session, where, ranked, limit)
+
+
+async def _fts_scores(session: AsyncSession, match: str) -> dict[int, float]:
+    statement = text(f"SELECT rowid, -{_BM25} FROM chunks_fts WHERE chunks_fts MATCH :match")
+    return {int(row[0]): float(row[1]) for row in await session.execute(statement, {"match": match})}
+
+
+async def _allowed(
+    session: AsyncSession, where: SearchFilter, ranked: list[tuple[int, float]], limit: int
+) -> list[tuple[int, float]]:
+    """The first `limit` of `ranked` that `where` allows: the FTS index holds every assistant's
+    chunks. The best 4 x `limit` are checked first, the rest only when they fall short."""
+    statement = text(f"SELECT c.id FROM chunks c WHERE c.id IN :ids AND {where.sql('c')}").bindparams(
+        bindparam("ids", expanding=True), *_list_binds(where)
     )
-    ranked = sorted(
-        ((int(i), float(s) - rare_only.get(i, 0.0)) for i, s in scored), key=lambda p: (-p[1], p[0])
-    )
-    return ranked[:limit]
+    kept: list[tuple[int, float]] = []
+    for batch in (ranked[: 4 * limit], ranked[4 * limit :]):
+        if not batch or len(kept) >= limit:
+            break
+        params = {"ids": [chunk_id for chunk_id, _ in batch], **where.params(hex_ids=True)}
+        allowed = {int(row[0]) for row in await session.execute(statement, params)}
+        kept += [pair for pair in batch if pair[0] in allowed]
+    return kept[:limit]
+
+
+def _list_binds(where: SearchFilter) -> list[BindParameter[Any]]:
+    return [bindparam(name, expanding=True) for name in where.list_params()]
 
 
 async def _pg_search(
@@ -161,6 +183,5 @@ async def _pg_search(
         f"WHERE c.search_vector @@ m AND {where.sql('c')} "
         "ORDER BY score DESC, c.id LIMIT :limit"
     )
-    statement = text(sql).bindparams(*[bindparam(name, expanding=True) for name in where.list_params()])
-    rows = await session.execute(statement, params)
+    rows = await session.execute(text(sql).bindparams(*_list_binds(where)), params)
     return [(int(row[0]), float(row[1])) for row in rows]
