@@ -97,6 +97,15 @@ async def test_when_every_word_is_common_chunks_must_hold_them_all(corpus: Zebra
     assert corpus.a not in found
 
 
+async def test_an_and_nothing_satisfies_is_relaxed_to_the_rarer_words(corpus: Zebras) -> None:
+    # At budget 1 every word is over it; no chunk holds all of "zebra" (2), "mid" (21) and
+    # "text" (80): the AND is relaxed to the two rarest, which A holds.
+    assert await search(corpus, "text zebra mid", budget=1) == [corpus.a]
+    # When the full AND finds enough chunks, it is not relaxed: "filler" alone is not searched.
+    found = await search(corpus, "mid filler", budget=1, limit=10)
+    assert len(found) == 10 and all(chunk_id > 80 for chunk_id in found)  # "mid filler i" chunks only
+
+
 async def test_a_word_absent_from_the_index_is_harmless(corpus: Zebras) -> None:
     assert await search(corpus, "zebra mid nonexistentword", budget=5) == [corpus.a, corpus.b]
     assert await search(corpus, "nonexistentword", budget=5) == []
@@ -122,7 +131,7 @@ def test_plan_query() -> None:
     assert capped.rank_by == ("common", "mid", "rare", "less") and not capped.conjunction
     assert plan_query(["mid", "rare"], counts, budget=20).match == ("rare",)  # the rarest is kept
     every = plan_query(["common", "mid"], counts, budget=100)
-    assert every.conjunction and every.match == ("common", "mid")
+    assert every.conjunction and every.match == ("mid", "common")  # rarest first
     alone = plan_query(["common"], counts, budget=1)
     assert alone.match == ("common",) and alone.conjunction
     assert plan_query(["new", "common"], counts, budget=100).match == ("new",)  # unknown: never seen

@@ -66,8 +66,9 @@ def plan_query(
       which BM25 weighs little (low IDF); so the ranking of the candidates is the full
       query's, and the 10k-chunk docs-devset ranks exactly as with the plain OR.
     - When even the rarest term is over the budget (or the only term is), the chunks holding
-      every term (AND: the index intersects the posting lists). The cap cannot hold then;
-      this is the best bound.
+      every term (AND: the index intersects the posting lists, so no more chunks match than
+      hold the rarest term; the cap cannot hold then, this is the best bound). `match` is
+      rarest first, for `keyword_search` to relax the AND when too few chunks hold them all.
     """
     if sum(frequencies.get(term, 0) for term in terms) <= budget:
         return KeywordPlan(match=tuple(terms), rank_by=tuple(terms))
@@ -80,7 +81,7 @@ def plan_query(
             break
         rarest.append(term)
     if not rarest:
-        return KeywordPlan(match=tuple(terms), rank_by=tuple(terms), conjunction=True)
+        return KeywordPlan(match=tuple(by_rarity), rank_by=tuple(by_rarity), conjunction=True)
     return KeywordPlan(match=tuple(rarest), rank_by=tuple(terms))
 
 
@@ -93,6 +94,25 @@ async def keyword_search(
         return []
     stats = await term_stats(session, terms)
     plan = plan_query(terms, stats.frequencies, budget=budget)
+    if not plan.conjunction:
+        return await _search(session, where, plan, stats, limit)
+    # A question's words are seldom all in one chunk: when too few chunks hold them all, the
+    # AND is relaxed to the rarer half of the words, down to the two rarest (at most ~log2 n
+    # steps, each bounded like the first). Chunks found by more words come first.
+    found: list[tuple[int, float]] = []
+    size = len(plan.match)
+    while True:
+        step = KeywordPlan(match=plan.match[:size], rank_by=plan.match[:size], conjunction=True)
+        seen = {chunk_id for chunk_id, _ in found}
+        found += [hit for hit in await _search(session, where, step, stats, limit) if hit[0] not in seen]
+        if len(found) >= limit or size <= 2:
+            return found[:limit]
+        size = max(2, (size + 1) // 2)
+
+
+async def _search(
+    session: AsyncSession, where: SearchFilter, plan: KeywordPlan, stats: TermStats, limit: int
+) -> list[tuple[int, float]]:
     if session.get_bind().dialect.name == "sqlite":
         return await _sqlite_search(session, where, plan, stats, limit)
     return await _pg_search(session, where, plan, limit)
