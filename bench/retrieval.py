@@ -17,7 +17,10 @@ warm-up query (whose time, which includes building the in-memory vector matrix, 
 apart). With ``--synthetic N``, N chunks with random unit vectors (float32, 384-d, the current
 embedder's signature) and random text (words drawn by frequency from the corpus vocabulary)
 are bulk-inserted into a separate assistant of a separate database, and hybrid, vector-only
-and keyword-only latencies are measured on it, with a per-stage breakdown.
+and keyword-only latencies are measured on it, with a per-stage breakdown. The stages are
+timed one after another in one session, while a hybrid search overlaps some of them (the query
+embedding with the keyword search, and on SQLite the matrix product too), so they add up to
+more than a hybrid search takes.
 
 Writes the run files next to the JSON: bench/out/retrieval-<timestamp>.json and
 bench/out/retrieval-<timestamp>/<mode>.run.jsonl.
@@ -247,7 +250,9 @@ async def _stages(runtime: Any, where: Any, queries: list[str], reps: int) -> di
     """Each step of a hybrid search timed alone (same session), to say where the time goes."""
     from sqlalchemy import text
 
+    from askwell.retrieval.keyword import query_terms
     from askwell.retrieval.service import CANDIDATES, embedder_signature
+    from askwell.retrieval.term_stats import term_stats
 
     retriever = runtime.retriever
     signature = embedder_signature(retriever.embedder)
@@ -265,18 +270,20 @@ async def _stages(runtime: Any, where: Any, queries: list[str], reps: int) -> di
                 t = time.perf_counter()
                 vector = await retriever.embedder.embed_query(query)
                 t = record("embed query", t)
+                await term_stats(session, query_terms(query))
+                t = record("keyword: term frequencies (cached)", t)
                 keyword = await retriever.keyword(session, where=where, query=query)
-                t = record("keyword (FTS)", t)
+                t = record("keyword (frequencies + plan + FTS)", t)
                 if sqlite:
                     await session.execute(
-                        text("SELECT coalesce(max(id), 0), count(*) FROM chunks WHERE assistant_id = :a"),
+                        text("SELECT coalesce(max(id), 0) FROM chunks WHERE assistant_id = :a"),
                         {"a": where.assistant_id.hex},
                     )
-                    t = record("vector: change check (max id, count)", t)
+                    t = record("vector: change check (max id)", t)
                     found = await retriever._memory_index.search(
                         session, where=where, query=vector, embedder=signature, limit=CANDIDATES
                     )
-                    t = record("vector: memory search (check + matmul + top-k)", t)
+                    t = record("vector: memory search (check + matmul + top-k + deleted check)", t)
                 else:
                     from askwell.retrieval.vector_pg import pg_vector_search
 

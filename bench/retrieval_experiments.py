@@ -19,6 +19,10 @@ FTS5 table or with other column weights; fusion is ``Retriever.fuse`` (RRF, k=60
 
 Each row gives nDCG@10 (all / faq / known-item, by the dataset's score.py) for keyword alone
 and hybrid at keyword:vector weights 1:1 and 1:2. Writes bench/out/retrieval_experiments-<ts>.json.
+
+With ``--budgets``, the rows are instead the product's own ``keyword_search`` with other match
+budgets (``keyword.MATCH_BUDGET``) and, on SQLite, other frequency shares above which a word
+is left out of the ranking (the product: 0.5, where FTS5's IDF is clamped to ~0).
 """
 
 from __future__ import annotations
@@ -204,6 +208,76 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return results
 
 
+async def budgets(args: argparse.Namespace) -> dict[str, Any]:
+    """The product's keyword search at other budgets and ranking shares (on a copy of DIR)."""
+    from askwell.retrieval import keyword
+    from askwell.retrieval.fusion import reciprocal_rank_fusion
+    from askwell.retrieval.service import filter_for
+    from askwell.retrieval.term_stats import TermStats
+    from askwell.runtime import Runtime
+
+    work = Path(tempfile.mkdtemp(prefix="askwell-bench-exp-"))
+    for name in ("askwell.db", "secret_key"):
+        if (args.data_dir / name).exists():
+            shutil.copy(args.data_dir / name, work / name)
+    runtime = await Runtime.start(_corpus.settings(work), start_jobs=False)
+    real_stats = keyword.term_stats
+    results: dict[str, Any] = {}
+    try:
+        assistant_id = await retrieval._assistant_id(runtime, _corpus.ASSISTANT)
+        names = await retrieval._chunk_names(runtime, assistant_id)
+        where = filter_for(assistant_id)
+        queries = retrieval._queries()
+        vectors = {}
+        for q in queries:
+            async with runtime.session_factory() as session:
+                vectors[q["id"]] = await runtime.retriever.vector(session, where=where, query=q["query"])
+        for budget, share in (
+            (10**9, 0.5),
+            (2000, 0.5),
+            (1000, 0.5),
+            (500, 0.5),
+            (2000, 0.3),
+            (2000, 0.2),
+            (2000, 0.1),
+        ):
+
+            async def stats(session: Any, terms: Any, share: float = share) -> Any:
+                found = await real_stats(session, terms)  # "df * 2 < chunks" becomes "df < share * chunks"
+                return TermStats(chunks=int(found.chunks * 2 * share), frequencies=found.frequencies)
+
+            keyword.term_stats = stats  # type: ignore[assignment]
+            runs: dict[str, list[dict[str, Any]]] = {}
+            for q in queries:
+                async with runtime.session_factory() as session:
+                    found = await keyword.keyword_search(
+                        session, where=where, query=q["query"], limit=TOP_K, budget=budget
+                    )
+                vector = vectors[q["id"]]
+                lists = {
+                    "keyword": found,
+                    **{
+                        f"hybrid 1:{w}": reciprocal_rank_fusion(
+                            [([i for i, _ in found], 1.0), ([i for i, _ in vector], float(w))], limit=TOP_K
+                        )
+                        for w in (1, 2)
+                    },
+                }
+                for mode, ranked in lists.items():
+                    runs.setdefault(mode, []).append(
+                        {"id": q["id"], "ranked": [{"path": names[i], "score": s} for i, s in ranked]}
+                    )
+            name = f"budget {budget if budget < 10**9 else 'none (plain OR)'}, rank df < {share:.0%}"
+            out_dir = _corpus.OUT / f"retrieval_experiments-{args.stamp}" / f"budget{budget}-share{share}"
+            scored = retrieval.score_runs(runs, out_dir)
+            results[name] = {mode: r["summary"] for mode, r in scored.items()}
+    finally:
+        keyword.term_stats = real_stats
+        await runtime.close()
+        shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
 def synthetic_keyword(db: Path, max_shares: list[float], reps: int) -> dict[str, Any]:
     """Keyword search time at the synthetic scale, all terms vs common terms dropped.
 
@@ -273,6 +347,9 @@ def main() -> None:
         default=None,
         help="also: keyword latency on bench/retrieval.py's synthetic db",
     )
+    parser.add_argument(
+        "--budgets", action="store_true", help="the product's keyword search at other budgets"
+    )
     args = parser.parse_args()
     args.stamp = _corpus.timestamp()
     if not args.synthetic_dir and not args.data_dir:
@@ -284,7 +361,7 @@ def main() -> None:
             "retrieval_experiments_synthetic", {"machine": _corpus.machine(), **timing}, args.stamp
         )
         return
-    results = asyncio.run(run(args))
+    results = asyncio.run(budgets(args) if args.budgets else run(args))
     print("\n| variant | keyword (all / faq / ki) | hybrid 1:1 | hybrid 1:2 |")
     print("|---|---|---|---|")
     for name, modes in results.items():
