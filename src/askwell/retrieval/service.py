@@ -103,9 +103,16 @@ class Retriever:
         return await keyword_search(session, where=where, query=query, limit=CANDIDATES)
 
     async def vector(
-        self, session: AsyncSession, *, where: SearchFilter, query: str
+        self,
+        session: AsyncSession,
+        *,
+        where: SearchFilter,
+        query: str,
+        embedding: Awaitable[Vectors] | None = None,
     ) -> list[tuple[int, float]]:
-        return await self._vector_search(session, where=where, vector=await self.embedder.embed_query(query))
+        """Vector candidates; `embedding` is the query's, when its embedding was started earlier."""
+        vector = await (embedding if embedding is not None else self.embedder.embed_query(query))
+        return await self._vector_search(session, where=where, vector=vector)
 
     async def _vector_search(
         self, session: AsyncSession, *, where: SearchFilter, vector: Vectors

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 
@@ -16,14 +17,22 @@ class RetrieveStage:
             return
         started = time.perf_counter()
         yield turn.steps.start("retrieve", "Searching documents")
+        # The query is embedded (on the embedder's thread) while the keyword search runs (in the
+        # database): the sub-steps stay one after the other, their work overlaps.
+        embedding = asyncio.ensure_future(retriever.embedder.embed_query(turn.question))
         async with deps.session_factory() as session:
-            yield turn.steps.start("keyword", "keyword search", parent="retrieve")
-            keyword = await retriever.keyword(session, where=plan.where, query=turn.question)
-            yield turn.steps.finish("keyword", hits=len(keyword))
+            try:
+                yield turn.steps.start("keyword", "keyword search", parent="retrieve")
+                keyword = await retriever.keyword(session, where=plan.where, query=turn.question)
+                yield turn.steps.finish("keyword", hits=len(keyword))
 
-            yield turn.steps.start("vector", "vector search", parent="retrieve")
-            vector = await retriever.vector(session, where=plan.where, query=turn.question)
-            yield turn.steps.finish("vector", hits=len(vector))
+                yield turn.steps.start("vector", "vector search", parent="retrieve")
+                vector = await retriever.vector(
+                    session, where=plan.where, query=turn.question, embedding=embedding
+                )
+                yield turn.steps.finish("vector", hits=len(vector))
+            finally:
+                embedding.cancel()  # a no-op once done; drops it when the keyword search failed
 
             yield turn.steps.start("fuse", "fuse", parent="retrieve")
             ranked = retriever.fuse(
