@@ -89,6 +89,16 @@ def table_names(schema: dict[str, Any]) -> list[str]:
     return list(schema["table_names_original"])
 
 
+def columns_by_table(schema: dict[str, Any]) -> dict[str, list[str]]:
+    """The schema snapshot as the guard's column check takes it: table -> column names."""
+    tables = schema["table_names_original"]
+    out: dict[str, list[str]] = {name: [] for name in tables}
+    for table, name in schema["column_names_original"]:
+        if table >= 0:  # -1 is Spider's "*"
+            out[tables[table]].append(name)
+    return out
+
+
 def create_statements(schema: dict[str, Any]) -> list[str]:
     """CREATE TABLE statements with column types, primary keys and foreign keys."""
     tables = schema["table_names_original"]

@@ -13,7 +13,8 @@ from askwell.sql.guard import guard
 SCHEMA = {
     "Artist": ["ArtistId", "Name"],
     "Album": ["AlbumId", "Title", "ArtistId"],
-    "Track": ["TrackId", "Name", "AlbumId"],
+    "Track": ["TrackId", "Name", "AlbumId", "GenreId"],
+    "Genre": ["GenreId", "Name"],
     "Playlist": ["PlaylistId", "Name"],
     "PlaylistTrack": ["PlaylistId", "TrackId"],
 }
@@ -83,7 +84,7 @@ def test_a_correlated_reference_resolves_in_the_outer_select() -> None:
         "SELECT s.n FROM (SELECT COUNT(*) AS n FROM Track) AS s",
         "SELECT t.* FROM Track t",
         "SELECT TRACK.name FROM track",  # names compare case-insensitively
-        "SELECT x.Name FROM Track t",  # an unknown alias is the database's to report
+        "SELECT x.Name FROM Track t JOIN Album al ON al.AlbumId = t.AlbumId JOIN Artist a ON 1 = 1",
     ],
 )
 def test_what_the_snapshot_cannot_judge_is_left_to_the_database(sql: str) -> None:
@@ -107,3 +108,27 @@ def test_the_imposed_limit_is_kept_out_of_the_shown_query() -> None:
         "SELECT Name FROM Artist LIMIT 5", dialect="postgres", allowed_tables=None, known_tables=list(SCHEMA)
     )
     assert own.sql == own.shown_sql == "SELECT Name FROM Artist LIMIT 5"
+
+
+def test_a_join_condition_never_means_the_column_of_its_other_side() -> None:
+    sql, repairs = _guard(
+        "SELECT g.Name, COUNT(*) AS n FROM Track t JOIN Album al ON al.AlbumId = t.AlbumId "
+        "JOIN Genre g ON g.GenreId = al.GenreId GROUP BY g.Name"
+    )
+    assert repairs == ("al.GenreId -> t.GenreId",) and "g.GenreId = t.GenreId" in sql
+
+
+def test_an_alias_that_names_nothing_takes_the_one_table_with_the_column() -> None:
+    sql, repairs = _guard(
+        "SELECT a.Title AS AlbumTitle, COUNT(*) AS n FROM Track t JOIN Album al ON t.AlbumId = al.AlbumId "
+        "JOIN Artist ar ON al.ArtistId = ar.ArtistId WHERE ar.Name = 'Iron Maiden' GROUP BY al.Title"
+    )
+    assert repairs == ("a.Title -> al.Title",) and sql.startswith("SELECT al.Title AS AlbumTitle")
+
+
+def test_an_alias_that_names_nothing_in_a_one_source_select_is_that_source() -> None:
+    sql, repairs = _guard(
+        "SELECT AVG(T2.TrackCount) AS n "
+        "FROM (SELECT COUNT(*) AS TrackCount, AlbumId FROM Track GROUP BY AlbumId) AS T1"
+    )
+    assert repairs == ("T2.TrackCount -> T1.TrackCount",) and "AVG(T1.TrackCount)" in sql

@@ -7,12 +7,15 @@ it wrote the same query again in 15 of 17 retries. Here:
 
 - when exactly one real table of the reference's own SELECT has the column, the reference is
   requalified with that table's alias, and the repair is reported (so the step says what
-  changed: a repair can run and still be wrong);
+  changed: a repair can run and still be wrong). In a join condition the other side's table
+  does not count (`g.GenreId = al.GenreId` is Track's GenreId when Genre and Track have one);
+- an alias that names nothing (`a.Title` beside `al` and `ar`) is requalified the same way,
+  or with the SELECT's only source;
 - otherwise the query is refused with what the alias stands for and which tables have the
   column, which a retry can act on.
 
-Only qualified references to real tables are checked: a derived table, a CTE, or a name the
-snapshot does not know is left to the database. Names compare case-insensitively, so a
+Only qualified references are checked, and a reference into a derived table or a CTE is left
+to the database (their columns are not in the snapshot). Names compare case-insensitively, so a
 reference is only ever flagged when no spelling of the column exists.
 """
 
@@ -58,17 +61,56 @@ def check_columns(root: exp.Expr, columns_by_table: Mapping[str, Collection[str]
             continue
         scope = column.find_ancestor(exp.Select)
         source, sources = _resolve(qualifier, scope, known, ctes)
-        if source is None or source.table is None or name.lower() in known[source.table]:
-            continue  # unknown qualifier, derived table, or a column that exists
-        holders = [s for s in sources if s.table is not None and name.lower() in known[s.table]]
-        if len(holders) == 1 and all(s.table is not None for s in sources):
-            column.set("table", exp.to_identifier(holders[0].alias))
-            repair = f"{qualifier}.{name} -> {holders[0].alias}.{name}"
-            repairs.extend([] if repair in repairs else [repair])
-            continue
-        read = {t.name.lower() for t in root.find_all(exp.Table)}
-        raise UnknownColumn(_explain(qualifier, name, source, sources, read, known, columns_by_table))
+        if source is None:  # the qualifier names no table or alias in reach
+            target = _owner_of_stray(name, _sources(scope, known, ctes) if scope else [], known)
+            if target is None:
+                continue  # left to the database, whose message says as much
+        elif source.table is None or name.lower() in known[source.table]:
+            continue  # a derived table or CTE (columns unknown here), or a column that exists
+        else:
+            target = _owner(column, sources, known)
+            if target is None:
+                read = {t.name.lower() for t in root.find_all(exp.Table)}
+                raise UnknownColumn(_explain(qualifier, name, source, sources, read, known, columns_by_table))
+        column.set("table", exp.to_identifier(target.alias))
+        repair = f"{qualifier}.{name} -> {target.alias}.{name}"
+        repairs.extend([] if repair in repairs else [repair])
     return repairs
+
+
+def _owner(column: exp.Column, sources: list[_Source], known: Mapping[str, set[str]]) -> _Source | None:
+    """The one source of the SELECT that must have meant `column`, when there is exactly one.
+
+    Only real tables count (a derived table's columns are unknown here). In a join condition
+    `g.GenreId = al.GenreId`, the other side's table is not a candidate: nobody joins a
+    column to itself, so with Genre and Track both holding GenreId, al.GenreId is Track's.
+    """
+    if any(s.table is None for s in sources):
+        return None
+    name = column.name.lower()
+    holders = [s for s in sources if s.table is not None and name in known[s.table]]
+    other = _other_side(column)
+    if len(holders) > 1 and other is not None and other.name.lower() == name:
+        holders = [s for s in holders if s.alias.lower() != other.table.lower()]
+    return holders[0] if len(holders) == 1 else None
+
+
+def _owner_of_stray(name: str, sources: list[_Source], known: Mapping[str, set[str]]) -> _Source | None:
+    """For `x.c` where x names nothing: the SELECT's only source, or its only table with a c."""
+    if len(sources) == 1:
+        return sources[0]
+    if any(s.table is None for s in sources):
+        return None
+    holders = [s for s in sources if s.table is not None and name.lower() in known[s.table]]
+    return holders[0] if len(holders) == 1 else None
+
+
+def _other_side(column: exp.Column) -> exp.Column | None:
+    parent = column.parent
+    if not isinstance(parent, exp.EQ):
+        return None
+    other = parent.expression if parent.this is column else parent.this
+    return other if isinstance(other, exp.Column) else None
 
 
 def _resolve(
