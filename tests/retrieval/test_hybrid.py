@@ -4,13 +4,9 @@ searches run one after the other."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import numpy as np
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from askwell.db import create_engine, migrate
 from askwell.retrieval.service import Retriever
 from askwell.retrieval.vector_memory import MemoryVectorIndex
 from tests.retrieval.corpus import DIMENSION, EMBEDDER, Corpus, one_hot
@@ -34,16 +30,6 @@ class QueryOnAxis0:
 
     async def aclose(self) -> None:
         return None
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    await migrate(engine)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
 
 
 async def test_hybrid_search_fuses_both_searches(engine: AsyncEngine) -> None:

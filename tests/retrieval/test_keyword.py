@@ -3,28 +3,16 @@ counts and the plan that caps how many chunks a search matches."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from askwell.db import create_engine, migrate
 from askwell.retrieval.keyword import keyword_search, plan_query
 from askwell.retrieval.term_stats import term_stats
 from tests.retrieval.corpus import Corpus
 
 LOTS = 10**9  # a budget no query exceeds: the plain OR of every word
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    await migrate(engine)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
 
 
 @dataclass
