@@ -185,33 +185,26 @@ def _print_quality(results: dict[str, Any]) -> None:
 def _patch_title_prefix() -> None:
     """Experiment, in this process only: every chunk's heading path starts with the page title.
 
-    Wraps askwell.ingestion.pipeline._parse_and_split (looked up at call time by ingest_document),
-    so the title reaches both the embedded text (embedding_text) and the FTS `headings` column.
+    Wraps the `split` that askwell.ingestion.pipeline calls (looked up at call time), so the
+    title reaches both the embedded text (embedding_text) and the FTS `headings` column.
     """
     from dataclasses import replace
 
     from askwell.ingestion import pipeline
-    from askwell.ingestion.chunking import split
-    from askwell.ingestion.parsing import parse
-    from askwell.ingestion.tokens import token_counter
 
-    def parse_and_split(path: Path, file_type: str, deps: Any) -> tuple[list[Any], int | None]:
-        parsed = parse(path, file_type, deps.limits)
-        chunks = split(
-            parsed,
-            chunk_tokens=deps.chunk_tokens,
-            overlap_tokens=deps.chunk_overlap,
-            count_tokens=token_counter(),
-        )
+    split = pipeline.split
+
+    def split_with_title(parsed: Any, **options: Any) -> list[Any]:
+        chunks = split(parsed, **options)
         title = (parsed.title or "").strip()
-        if title:
-            chunks = [
-                c if c.heading_path[:1] == (title,) else replace(c, heading_path=(title, *c.heading_path))
-                for c in chunks
-            ]
-        return chunks, parsed.pages
+        if not title:
+            return chunks
+        return [
+            c if c.heading_path[:1] == (title,) else replace(c, heading_path=(title, *c.heading_path))
+            for c in chunks
+        ]
 
-    pipeline._parse_and_split = parse_and_split  # type: ignore[assignment]
+    pipeline.split = split_with_title  # type: ignore[assignment]
 
 
 # --- latency ------------------------------------------------------------------------------------
