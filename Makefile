@@ -11,7 +11,7 @@ LLAMA_CPP := llama-cpp-python==0.3.36
 MODEL_FILE := data/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
 
 .DEFAULT_GOAL := help
-.PHONY: help install web run test test-fast lint format bench clean
+.PHONY: help install web web-types run test test-fast lint format bench clean
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -48,6 +48,9 @@ web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
 
 web: web/dist/index.html ## Build the web app into web/dist (served at /; needs Node 20.19+)
 
+web-types: $(STAMP) web/node_modules/.installed ## Regenerate web/src/api/schema.gen.ts from the API's OpenAPI schema
+	scripts/gen-web-types.sh
+
 run: install ## Start Askwell on http://127.0.0.1:8000 (SQLite, in-process memory, local model)
 	$(VENV)/bin/askwell serve
 
@@ -61,6 +64,7 @@ lint: $(STAMP) ## ruff (lint + format check) and mypy
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 format: $(STAMP) ## Format and fix what ruff can
 	$(VENV)/bin/ruff format src tests bench

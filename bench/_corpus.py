@@ -127,7 +127,7 @@ async def ingest_askwell(runtime: Any, corpus: Path, assistant: str = ASSISTANT)
     """What `askwell ingest CORPUS --assistant NAME` does, after creating the assistant."""
     from askwell.assistants import service as assistant_service
     from askwell.assistants.schemas import AssistantCreate
-    from askwell.ingestion.cli_ingest import ingest_paths
+    from askwell.cli.ingest import ingest_paths
 
     async with runtime.session_factory() as session:
         if await assistant_service.get_by_name(session=session, name=assistant) is None:
@@ -155,8 +155,8 @@ async def chunk_texts(runtime: Any, assistant: str = ASSISTANT) -> list[tuple[st
 
     from sqlalchemy import text
 
-    from askwell.ingestion.chunking import Chunk
-    from askwell.ingestion.pipeline import embedding_text
+    from askwell.documents.ingestion.chunking import Chunk
+    from askwell.documents.ingestion.pipeline import embedding_text
 
     async with runtime.session_factory() as session:
         rows = await session.execute(

@@ -10,7 +10,7 @@ Each system runs in its own fresh process, one after the other, so each has its 
 (VmHWM, read by the process itself at the end):
 
 - **askwell**: the product path. A fresh data dir (SQLite, embedded defaults), an assistant
-  "bench", then ``askwell.ingestion.cli_ingest.ingest_paths`` with a started Runtime, which is
+  "bench", then ``askwell.cli.ingest.ingest_paths`` with a started Runtime, which is
   what ``askwell ingest CORPUS --assistant bench`` runs: upload (copy + hash) of every page,
   the in-process job queue, parse -> split -> embed -> index into SQLite + FTS5. Document
   names are paths relative to the corpus (``c3ref/open.html``). The data dir is kept, so
@@ -48,7 +48,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _corpus
 
-EMBED_CALL = 64  # texts per embed call, as askwell.ingestion.pipeline._EMBED_BATCH
+EMBED_CALL = 64  # texts per embed call, as askwell.documents.ingestion.pipeline._EMBED_BATCH
 CHUNK_TOKENS, CHUNK_OVERLAP = 200, 40  # askwell's defaults (Settings.chunk_tokens / chunk_overlap)
 
 
@@ -103,9 +103,9 @@ def _child_peer(args: argparse.Namespace) -> dict[str, Any]:
     from llama_index.core.vector_stores import SimpleVectorStore
     from pydantic import PrivateAttr
 
+    from askwell.documents.ingestion.chunking import document_text
+    from askwell.documents.parsing import parse
     from askwell.embeddings import local_onnx
-    from askwell.ingestion.chunking import document_text
-    from askwell.ingestion.parsing import parse
 
     settings = _corpus.settings(Path(args.data_dir))
     Path(args.data_dir).mkdir(parents=True, exist_ok=True)
@@ -207,7 +207,7 @@ async def _child_limit(args: argparse.Namespace) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     cpu = _cpu_seconds() - cpu
     await embedder.aclose()
-    from askwell.ingestion.tokens import token_counter
+    from askwell.documents.ingestion.tokens import token_counter
 
     count = token_counter()
     return {

@@ -91,8 +91,8 @@ def _reset_perf(llm: Any) -> None:
 
 
 def _prompts(llm: Any, n_ctx: int, answer_tokens: int, corpus: Path) -> dict[str, Any]:
-    from askwell.chat.events import Source
     from askwell.chat.prompting import Budget, build_prompt
+    from askwell.turn.events import Source
 
     def count(text: str) -> int:  # what LocalChatModel.count_tokens does once loaded
         return len(llm.tokenize(text.encode(), add_bos=False, special=True))

@@ -115,7 +115,7 @@ async def _chunk_names(runtime: Any, assistant_id: uuid.UUID) -> dict[int, str]:
 async def evaluate(
     runtime: Any, assistant_id: uuid.UUID, weights: list[tuple[float, float]], out_dir: Path
 ) -> dict[str, Any]:
-    from askwell.retrieval.service import filter_for
+    from askwell.documents.retrieval.service import filter_for
 
     retriever = runtime.retriever
     where = filter_for(assistant_id)
@@ -185,12 +185,12 @@ def _print_quality(results: dict[str, Any]) -> None:
 def _patch_title_prefix() -> None:
     """Experiment, in this process only: every chunk's heading path starts with the page title.
 
-    Wraps the `split` that askwell.ingestion.pipeline calls (looked up at call time), so the
+    Wraps the `split` that askwell.documents.ingestion.pipeline calls (looked up at call time), so the
     title reaches both the embedded text (embedding_text) and the FTS `headings` column.
     """
     from dataclasses import replace
 
-    from askwell.ingestion import pipeline
+    from askwell.documents.ingestion import pipeline
 
     split = pipeline.split
 
@@ -213,7 +213,7 @@ def _patch_title_prefix() -> None:
 async def latency(
     runtime: Any, assistant_id: uuid.UUID, modes: list[str], reps: int, breakdown: bool, query_step: int = 1
 ) -> dict[str, Any]:
-    from askwell.retrieval.service import filter_for
+    from askwell.documents.retrieval.service import filter_for
 
     retriever = runtime.retriever
     where = filter_for(assistant_id)
@@ -243,9 +243,9 @@ async def _stages(runtime: Any, where: Any, queries: list[str], reps: int) -> di
     """Each step of a hybrid search timed alone (same session), to say where the time goes."""
     from sqlalchemy import text
 
-    from askwell.retrieval.keyword import query_terms
-    from askwell.retrieval.service import CANDIDATES, embedder_signature
-    from askwell.retrieval.term_stats import term_stats
+    from askwell.documents.retrieval.keyword import query_terms
+    from askwell.documents.retrieval.service import CANDIDATES, embedder_signature
+    from askwell.documents.retrieval.term_stats import term_stats
 
     retriever = runtime.retriever
     signature = embedder_signature(retriever.embedder)
@@ -278,7 +278,7 @@ async def _stages(runtime: Any, where: Any, queries: list[str], reps: int) -> di
                     )
                     t = record("vector: memory search (check + matmul + top-k + deleted check)", t)
                 else:
-                    from askwell.retrieval.vector_pg import pg_vector_search
+                    from askwell.documents.retrieval.vector_pg import pg_vector_search
 
                     found = await pg_vector_search(
                         session, where=where, query=vector, embedder=signature, limit=CANDIDATES
@@ -303,8 +303,8 @@ def _rss_mb() -> float:
 
 def _vocabulary(corpus: Path) -> tuple[list[str], list[int]]:
     """Words of the corpus text (as Askwell's parser extracts it) with their counts."""
-    from askwell.ingestion.chunking import document_text
-    from askwell.ingestion.parsing import parse
+    from askwell.documents.ingestion.chunking import document_text
+    from askwell.documents.parsing import parse
 
     counts: Counter[str] = Counter()
     for path, _ in _corpus.pages(corpus):
@@ -324,7 +324,7 @@ async def build_synthetic(
     from askwell.connectors import service as connector_service
     from askwell.connectors.schemas import ConnectorCreate
     from askwell.documents.models import Document, DocumentStatus
-    from askwell.retrieval.service import embedder_signature
+    from askwell.documents.retrieval.service import embedder_signature
     from askwell.runtime import Runtime
 
     runtime = await Runtime.start(settings, start_jobs=False)

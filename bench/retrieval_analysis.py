@@ -40,7 +40,7 @@ def _first(pages: list[str], qrels: set[str]) -> str:
 
 
 def main() -> None:
-    from askwell.retrieval.keyword import query_terms
+    from askwell.documents.retrieval.keyword import query_terms
 
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

@@ -4,7 +4,7 @@
 
 Works on a copy of DIR's database (DIR itself is not touched). The vector candidates are
 Askwell's own (``Retriever.vector``, 50 per query); each keyword variant is the SQL of
-``askwell.retrieval.keyword.keyword_search`` (same query terms, OR, 50 candidates) over another
+``askwell.documents.retrieval.keyword.keyword_search`` (same query terms, OR, 50 candidates) over another
 FTS5 table or with other column weights; fusion is ``Retriever.fuse`` (RRF, k=60). Rows:
 
 - ``fts``: Askwell's table, bm25 weights content 1.0, headings 0.5 (the product);
@@ -39,7 +39,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _corpus
-
 import retrieval
 
 TOP_K = 50
@@ -47,7 +46,7 @@ TOP_K = 50
 
 def _prepare(db: Path, corpus: Path) -> None:
     """Extra FTS5 tables in the copied database."""
-    from askwell.ingestion.parsing import parse
+    from askwell.documents.parsing import parse
 
     titles = {name: (parse(path, "html").title or "") for path, name in _corpus.pages(corpus)}
     connection = sqlite3.connect(db)
@@ -109,8 +108,8 @@ def prune_common(
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    from askwell.retrieval.keyword import query_terms
-    from askwell.retrieval.service import Retriever, filter_for
+    from askwell.documents.retrieval.keyword import query_terms
+    from askwell.documents.retrieval.service import Retriever, filter_for
     from askwell.runtime import Runtime
 
     work = Path(tempfile.mkdtemp(prefix="askwell-bench-exp-"))
@@ -170,7 +169,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         {"name": "cand=100", "table": "chunks_fts", "weights": "1.0, 0.5", "candidates": 100},
         {"name": "cand=20", "table": "chunks_fts", "weights": "1.0, 0.5", "candidates": 20},
     ]
-    from askwell.retrieval.fusion import reciprocal_rank_fusion
+    from askwell.documents.retrieval.fusion import reciprocal_rank_fusion
 
     out_dir = _corpus.OUT / f"retrieval_experiments-{args.stamp}"
     results: dict[str, Any] = {}
@@ -210,10 +209,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 async def budgets(args: argparse.Namespace) -> dict[str, Any]:
     """The product's keyword search at other budgets and ranking shares (on a copy of DIR)."""
-    from askwell.retrieval import keyword
-    from askwell.retrieval.fusion import reciprocal_rank_fusion
-    from askwell.retrieval.service import filter_for
-    from askwell.retrieval.term_stats import TermStats
+    from askwell.documents.retrieval import keyword
+    from askwell.documents.retrieval.fusion import reciprocal_rank_fusion
+    from askwell.documents.retrieval.service import filter_for
+    from askwell.documents.retrieval.term_stats import TermStats
     from askwell.runtime import Runtime
 
     work = Path(tempfile.mkdtemp(prefix="askwell-bench-exp-"))
@@ -287,7 +286,7 @@ def synthetic_keyword(db: Path, max_shares: list[float], reps: int) -> dict[str,
     """
     import time
 
-    from askwell.retrieval.keyword import query_terms
+    from askwell.documents.retrieval.keyword import query_terms
 
     connection = sqlite3.connect(db)
     connection.execute(

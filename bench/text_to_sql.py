@@ -65,11 +65,9 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
+from askwell.chat.stages.sql import _SQL_OPTIONS, SqlStage  # noqa: E402
 from text_to_sql_score import is_ordered, matches  # noqa: E402
 
-from askwell.chat.events import SqlEvent, TableEvent  # noqa: E402
-from askwell.chat.stages.sql import _SQL_OPTIONS, SqlStage  # noqa: E402
-from askwell.chat.turn import FlowDeps, SqlPlan, Turn  # noqa: E402
 from askwell.embeddings.registry import EmbedderRegistry  # noqa: E402
 from askwell.errors import AskwellError  # noqa: E402
 from askwell.llm.base import ChatModel, GenerationOptions, Message, ModelChunk  # noqa: E402
@@ -88,6 +86,8 @@ from askwell.sql.introspect import introspect  # noqa: E402
 from askwell.sql.knowledge import SqlKnowledge  # noqa: E402
 from askwell.sql.prompting import extract_sql  # noqa: E402
 from askwell.sql.routing import matched_terms, schema_terms  # noqa: E402
+from askwell.turn.events import SqlEvent, TableEvent  # noqa: E402
+from askwell.turn.state import FlowDeps, SqlPlan, Turn  # noqa: E402
 
 DEMO_SYSTEM_PROMPT = "You are a data analyst for the Chinook music store. Be brief and precise."  # demo_setup
 PEER_SYSTEM = (

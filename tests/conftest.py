@@ -22,6 +22,7 @@ REDIS_URL = os.environ.get("ASKWELL_TEST_REDIS_URL")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 PASSWORD = "correct horse battery"
+MODELS_DIR = Path(__file__).resolve().parents[1] / "data" / "models"  # where `make install` pulls models
 
 
 def require_service(url: str | None, name: str) -> str:
@@ -58,6 +59,15 @@ async def _drop_pg_database(base_url: str, name: str) -> None:
         await conn.close()
 
 
+def default_model_file() -> Path:
+    """The default local model's GGUF, or skip (locally) / fail (in CI) when it is not pulled."""
+    from askwell.llm.catalogue import DEFAULT_LOCAL_MODEL, get_card
+    from askwell.llm.model_files import model_path
+
+    path = model_path(get_card(DEFAULT_LOCAL_MODEL), MODELS_DIR)
+    return Path(require_service(str(path) if path.is_file() else None, f"The model file {path}"))
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -87,11 +97,12 @@ def redis_url(backend: str) -> str | None:
 def settings(tmp_path: Path, database_url: str, redis_url: str | None) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
-        models_dir=Path(__file__).resolve().parents[1] / "data" / "models",
+        models_dir=MODELS_DIR,
         temperature=0.0,
         database_url=database_url,
         redis_url=redis_url,
         default_model="scripted:echo",
+        function_models=True,  # the tests' own models: function:tests.models:...
         _env_file=None,  # type: ignore[call-arg]
     )
 

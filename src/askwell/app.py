@@ -17,14 +17,14 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from askwell import __version__, background
+from askwell.api_schema import install_openapi
 from askwell.assistants.router import router as assistants_router
 from askwell.auth.router import router as auth_router
 from askwell.chat.router import router as chat_router
+from askwell.connectors.kinds import kind_routers
 from askwell.connectors.router import router as connectors_router
-from askwell.documents.router import router as documents_router
 from askwell.errors import AskwellError
 from askwell.llm.router import router as models_router
-from askwell.retrieval.router import router as search_router
 from askwell.runtime import Runtime
 from askwell.settings import Settings, get_settings
 from askwell.web import mount_web_app
@@ -68,8 +68,7 @@ def create_app(
         chat_router,
         models_router,
         connectors_router,
-        documents_router,
-        search_router,
+        *kind_routers(),  # each knowledge kind's own endpoints (uploads, search, connection test)
     ):
         app.include_router(router, prefix=API_PREFIX)
 
@@ -78,6 +77,7 @@ def create_app(
         """Liveness: the process answers."""
         return {"status": "ok", "version": __version__}
 
+    install_openapi(app)  # the chat stream's events join the schema the web types come from
     _install_error_handlers(app)
     mount_web_app(app)  # last: it answers what the API routes do not (never /api/*)
     return app

@@ -10,20 +10,22 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from askwell.auth.security import signing_key
+from askwell.chat.flows import FlowDeps
 from askwell.chat.memory import MemoryStore, create_memory_store
+from askwell.connectors.kinds import KindServices, KnowledgeKinds
 from askwell.connectors.secrets import CredentialBox
 from askwell.db import create_engine, create_session_factory, migrate
+from askwell.documents.ingestion.pipeline import IngestDeps, ingest_document, recover_unfinished
+from askwell.documents.kind import DocumentsKind
+from askwell.documents.parsing import ParseLimits
+from askwell.documents.retrieval.service import Retriever
+from askwell.documents.retrieval.vector_pg import ensure_hnsw_index
 from askwell.embeddings.base import Embedder
 from askwell.embeddings.registry import EmbedderRegistry
-from askwell.ingestion.jobs import InProcessJobQueue, JobQueue
-from askwell.ingestion.parsing import ParseLimits
-from askwell.ingestion.pipeline import IngestDeps, ingest_document, recover_unfinished
+from askwell.jobs.queue import InProcessJobQueue, JobQueue
+from askwell.llm.base import ChatModel, GenerationOptions
 from askwell.llm.registry import ModelRegistry
-from askwell.retrieval.service import Retriever
-from askwell.retrieval.vector_memory import MemoryVectorIndex
-from askwell.retrieval.vector_pg import ensure_hnsw_index
 from askwell.settings import Settings
-from askwell.sql.knowledge import SqlKnowledge
 
 logger = logging.getLogger(__name__)
 
@@ -36,15 +38,34 @@ class Runtime:
     memory: MemoryStore
     models: ModelRegistry
     embedders: EmbedderRegistry
-    retriever: Retriever
     jobs: JobQueue
     signing_key: str
     credentials: CredentialBox
-    sql_knowledge: SqlKnowledge
+    kinds: KnowledgeKinds
 
     @property
     def uploads_dir(self) -> Path:
         return self.settings.data_dir / "uploads"
+
+    @property
+    def retriever(self) -> Retriever:
+        """The documents kind's retriever (the search endpoint, benchmarks)."""
+        documents = self.kinds.get("documents")
+        assert isinstance(documents, DocumentsKind)
+        return documents.retriever
+
+    def flow_deps(self, model: ChatModel) -> FlowDeps:
+        """What a chat turn with `model` runs on."""
+        return FlowDeps(
+            session_factory=self.session_factory,
+            model=model,
+            options=GenerationOptions(
+                max_tokens=self.settings.max_answer_tokens, temperature=self.settings.temperature
+            ),
+            kinds=self.kinds,
+            memory=self.memory,
+            memory_turns=self.settings.memory_turns,
+        )
 
     @classmethod
     async def start(
@@ -71,6 +92,10 @@ class Runtime:
         async def handle(document_id: object) -> None:
             await ingest_document(document_id, deps)  # type: ignore[arg-type]
 
+        jobs = InProcessJobQueue(handle, workers=settings.ingest_workers)
+        credentials = CredentialBox(
+            settings.credentials_key.get_secret_value() if settings.credentials_key else signing_key(settings)
+        )
         runtime = cls(
             settings=settings,
             engine=engine,
@@ -83,14 +108,17 @@ class Runtime:
             ),
             models=ModelRegistry(settings),
             embedders=embedders,
-            retriever=Retriever(embedder, MemoryVectorIndex()),
-            jobs=InProcessJobQueue(handle, workers=settings.ingest_workers),
+            jobs=jobs,
             signing_key=signing_key(settings),
-            sql_knowledge=SqlKnowledge(embedder),
-            credentials=CredentialBox(
-                settings.credentials_key.get_secret_value()
-                if settings.credentials_key
-                else signing_key(settings)
+            credentials=credentials,
+            kinds=KnowledgeKinds(
+                KindServices(
+                    settings=settings,
+                    session_factory=session_factory,
+                    embedder=embedder,
+                    credentials=credentials,
+                    jobs=jobs,
+                )
             ),
         )
         if start_jobs:
@@ -119,6 +147,9 @@ class Runtime:
 
     async def close(self) -> None:
         await self.jobs.close()
+        for model in self.models.forget_all():  # remote models hold HTTP clients
+            if (aclose := getattr(model, "aclose", None)) is not None:
+                await aclose()
         await self.embedders.aclose()
         await self.memory.close()
         await self.engine.dispose()

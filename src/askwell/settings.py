@@ -67,6 +67,11 @@ class Settings(BaseSettings):
         description="RAM for saved llama.cpp prompt states (0: off). The SQL route's schema "
         "prompt survives the answer call in between, so its next question re-reads only the tail.",
     )
+    function_models: bool = Field(
+        default=False,
+        description='Allow "function:module:name" chat models, which import and run that code '
+        "(tests and benchmarks only).",
+    )
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
     model_timeout_s: float = Field(default=120.0, gt=0)

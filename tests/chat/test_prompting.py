@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from askwell.chat.events import Source
 from askwell.chat.prompting import Budget, build_prompt
 from askwell.errors import Invalid
+from askwell.turn.events import Source
 
 
 def _words(text: str) -> int:  # a deterministic stand-in for a tokenizer

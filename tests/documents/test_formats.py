@@ -8,7 +8,7 @@ import httpx
 
 from tests.conftest import chat, new_session_id
 from tests.documents.helpers import documents_assistant, search, upload, wait_for_ingestion
-from tests.ingestion import files
+from tests.documents.ingestion import files
 
 
 async def _ingest(client: httpx.AsyncClient, headers: dict[str, str], paths: list[Path], **fields: object):  # type: ignore[no-untyped-def]

@@ -19,7 +19,16 @@ import httpx
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.e2e.helpers import ADMIN_EMAIL, CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, WEB_DIST, Api, unavailable
+from tests.e2e.helpers import (
+    ADMIN_EMAIL,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    SCREENSHOTS,
+    WEB_DIST,
+    Api,
+    unavailable,
+)
 from tests.server import running_server
 
 
@@ -47,7 +56,13 @@ def web_dist() -> Path:
 def server(web_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One server for the session: the scripted model answers deterministically."""
     data_dir = tmp_path_factory.mktemp("e2e") / "data"
-    env = {"ASKWELL_DEFAULT_MODEL": "scripted:echo", "ASKWELL_ALLOW_REGISTRATION": "true"}
+    env = {
+        "ASKWELL_DEFAULT_MODEL": "scripted:echo",
+        "ASKWELL_ALLOW_REGISTRATION": "true",
+        # Data questions are answered by the tests' own model (tests/models.py).
+        "ASKWELL_FUNCTION_MODELS": "true",
+        "PYTHONPATH": str(ROOT),
+    }
     with running_server(data_dir, **env) as base_url:
         response = httpx.post(
             f"{base_url}/api/v1/auth/register",

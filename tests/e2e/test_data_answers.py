@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.helpers import Api, ask, assert_accessible, wait_until_answered
+from tests.models import ANALYST
 
 pytestmark = [pytest.mark.e2e, pytest.mark.server]
 
@@ -95,7 +96,7 @@ def _events(viz_type: str) -> list[dict[str, Any]]:
 def test_every_visualization_type_is_drawn(new_page: Any, api: Api, screenshots: Path) -> None:
     from playwright.sync_api import expect
 
-    assistant = api.assistant("Data desk", model="scripted:echo")
+    assistant = api.assistant("Data desk", model=ANALYST)
     page = new_page()
     requested: list[str] = []
 
@@ -131,7 +132,7 @@ def test_every_visualization_type_is_drawn(new_page: Any, api: Api, screenshots:
 def test_sql_table_sorting_pages_csv_and_copy(new_page: Any, api: Api, screenshots: Path) -> None:
     from playwright.sync_api import expect
 
-    assistant = api.assistant("Table desk", model="scripted:echo")
+    assistant = api.assistant("Table desk", model=ANALYST)
     page = new_page(dark=True)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     body = "".join(json.dumps(e) + "\n" for e in _events("bar"))

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.helpers import WARRANTY_FACT, Api, ask, assert_accessible, handbook_pdf, wait_until_answered
+from tests.models import ANALYST
 
 pytestmark = [pytest.mark.e2e, pytest.mark.server]
 
@@ -97,7 +98,7 @@ def test_database_connector_data_question_and_chart(
 ) -> None:
     from playwright.sync_api import expect
 
-    assistant = api.assistant("Sales analyst", model="scripted:echo")
+    assistant = api.assistant("Sales analyst", model=ANALYST)
     database = _demo_database(tmp_path)
     probe = api.http.post(
         f"/assistants/{assistant['id']}/connectors",
@@ -117,7 +118,7 @@ def test_database_connector_data_question_and_chart(
     page.get_by_label("Name", exact=True).fill("Shop database")
     page.get_by_label("Database URL").fill(f"sqlite:///{database}")
     page.get_by_label("Description").fill("Sales per region and year.")
-    # The scripted model writes the SQL of the example whose question is asked.
+    # The tests' analyst model writes the SQL of the example whose question is asked.
     page.get_by_role("button", name="Add an example").click()
     page.get_by_label("Question 1").fill(QUESTION)
     page.get_by_label("SQL 1").fill(REGION_SQL)

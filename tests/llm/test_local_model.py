@@ -15,22 +15,19 @@ from typing import Any
 import httpx
 import pytest
 
-from askwell.chat.events import Source
 from askwell.chat.prompting import Budget, build_prompt
 from askwell.errors import Unavailable
 from askwell.llm.base import GenerationOptions, Message
-from askwell.llm.catalogue import DEFAULT_LOCAL_MODEL, get_card
+from askwell.llm.catalogue import DEFAULT_LOCAL_MODEL
 from askwell.llm.local_llama import LocalChatModel
-from askwell.llm.model_files import model_path
 from askwell.llm.registry import ModelRegistry
 from askwell.runtime import Runtime
 from askwell.settings import Settings
-from tests.conftest import answer_text, chat, create_assistant, new_session_id, require_service
+from askwell.turn.events import Source
+from tests.conftest import MODELS_DIR, answer_text, chat, create_assistant, default_model_file, new_session_id
 
 pytestmark = pytest.mark.model
 
-MODELS_DIR = Path(__file__).resolve().parents[2] / "data" / "models"
-MODEL_FILE = model_path(get_card(DEFAULT_LOCAL_MODEL), MODELS_DIR)
 
 # A small corpus where each answer sits in exactly one known passage.
 CORPUS = [
@@ -49,15 +46,9 @@ _REFUSAL = re.compile(
 )
 
 
-def _model_file() -> Path:
-    return Path(
-        require_service(str(MODEL_FILE) if MODEL_FILE.is_file() else None, f"The model file {MODEL_FILE}")
-    )
-
-
 @pytest.fixture(scope="module")
 def settings_for_model() -> Settings:
-    _model_file()
+    default_model_file()
     return Settings(
         models_dir=MODELS_DIR, default_model=f"local:{DEFAULT_LOCAL_MODEL}", temperature=0.0, _env_file=None
     )  # type: ignore[call-arg]
@@ -200,7 +191,7 @@ async def test_cancelling_a_stream_frees_the_model_quickly(model: Any) -> None:
 async def test_queue_is_bounded(settings_for_model: Settings) -> None:
     small = LocalChatModel(
         "gguf:test",
-        _model_file(),
+        default_model_file(),
         missing_hint="",
         context_window=1024,
         threads=0,
@@ -232,7 +223,7 @@ async def test_chat_stream_with_the_local_model_end_to_end(
 ) -> None:
     if backend != "sqlite":
         pytest.skip("the model path does not depend on the database")
-    _model_file()
+    default_model_file()
     assistant = await create_assistant(
         client,
         admin_headers,

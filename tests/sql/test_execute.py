@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
-from askwell.errors import AskwellError, Invalid, Unavailable
+from askwell.errors import Invalid, Unavailable
 from askwell.sql.execute import (
     backend_of,
     dispose_engines,
@@ -491,7 +491,3 @@ async def test_unsupported_or_invalid_urls_are_refused_without_echoing_them() ->
 def test_mask_url_hides_the_password() -> None:
     assert mask_url("postgresql://bob:s3cret@h:5432/db") == "postgresql://bob:***@h:5432/db"
     assert mask_url("::not a url s3cret") == "<invalid database URL>"
-
-
-def test_errors_are_askwell_errors() -> None:
-    assert issubclass(Invalid, AskwellError) and issubclass(Unavailable, AskwellError)

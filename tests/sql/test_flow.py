@@ -4,60 +4,25 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from askwell.sql.demo import (
-    DEMO_DESCRIPTION,
-    DEMO_DOCS,
-    DEMO_EXAMPLES,
-)
 from tests.conftest import answer_text, chat, create_assistant, new_session_id
 from tests.documents.helpers import documents_assistant, upload, wait_for_ingestion
+from tests.models import ANALYST, RETRYING_ANALYST, STUCK_ANALYST
+from tests.sql.conftest import sql_assistant
 
 
 def _checksum(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-async def _sql_assistant(
-    client: httpx.AsyncClient,
-    headers: dict[str, str],
-    url: str,
-    *,
-    model: str = "scripted:echo",
-    assistant: dict[str, Any] | None = None,
-    **config: Any,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    assistant = assistant or await create_assistant(client, headers, model=model)
-    body = {
-        "type": "sql",
-        "name": "Chinook",
-        "config": {
-            "url": url,
-            "description": DEMO_DESCRIPTION,
-            "docs": DEMO_DOCS,
-            "examples": DEMO_EXAMPLES,
-            **config,
-        },
-    }
-    response = await client.post(
-        f"/api/v1/assistants/{assistant['id']}/connectors", json=body, headers=headers
-    )
-    assert response.status_code == 201, response.text
-    connector = response.json()
-    tested = await client.post(f"/api/v1/connectors/{connector['id']}/test", headers=headers)
-    assert tested.status_code == 200 and tested.json()["ok"] is True, tested.text
-    return assistant, connector
-
-
 async def test_connector_hides_credentials_and_lists_tables(
     client: httpx.AsyncClient, admin_headers: dict[str, str], chinook: Path
 ) -> None:
     url = f"sqlite:///{chinook}"
-    assistant, connector = await _sql_assistant(client, admin_headers, url, tables=["Invoice", "Customer"])
+    assistant, connector = await sql_assistant(client, admin_headers, url, tables=["Invoice", "Customer"])
     assert "url" not in connector["config"] and connector["config"]["dialect"] == "sqlite"
     read = await client.get(f"/api/v1/connectors/{connector['id']}", headers=admin_headers)
     assert str(chinook) not in read.text
@@ -83,7 +48,7 @@ async def test_connector_hides_credentials_and_lists_tables(
 async def test_data_question_streams_sql_table_chart_and_answer(
     client: httpx.AsyncClient, admin_headers: dict[str, str], chinook: Path
 ) -> None:
-    assistant, _ = await _sql_assistant(client, admin_headers, f"sqlite:///{chinook}")
+    assistant, _ = await sql_assistant(client, admin_headers, f"sqlite:///{chinook}")
     session_id = new_session_id()
     events = await chat(
         client,
@@ -127,7 +92,7 @@ async def test_requests_to_change_data_are_refused_and_nothing_runs(
     client: httpx.AsyncClient, admin_headers: dict[str, str], chinook: Path
 ) -> None:
     before = _checksum(chinook)
-    assistant, _ = await _sql_assistant(client, admin_headers, f"sqlite:///{chinook}")
+    assistant, _ = await sql_assistant(client, admin_headers, f"sqlite:///{chinook}")
     events = await chat(
         client,
         assistant_id=assistant["id"],
@@ -143,9 +108,7 @@ async def test_requests_to_change_data_are_refused_and_nothing_runs(
 async def test_a_broken_query_is_retried_with_the_error(
     client: httpx.AsyncClient, admin_headers: dict[str, str], chinook: Path
 ) -> None:
-    assistant, _ = await _sql_assistant(
-        client, admin_headers, f"sqlite:///{chinook}", model="scripted:sqlretry"
-    )
+    assistant, _ = await sql_assistant(client, admin_headers, f"sqlite:///{chinook}", model=RETRYING_ANALYST)
     events = await chat(
         client,
         assistant_id=assistant["id"],
@@ -163,9 +126,7 @@ async def test_a_broken_query_is_retried_with_the_error(
 async def test_a_model_that_repeats_its_failed_query_is_not_asked_again(
     client: httpx.AsyncClient, admin_headers: dict[str, str], chinook: Path
 ) -> None:
-    assistant, _ = await _sql_assistant(
-        client, admin_headers, f"sqlite:///{chinook}", model="scripted:sqlstuck"
-    )
+    assistant, _ = await sql_assistant(client, admin_headers, f"sqlite:///{chinook}", model=STUCK_ANALYST)
     events = await chat(
         client,
         assistant_id=assistant["id"],
@@ -181,7 +142,7 @@ async def test_a_model_that_repeats_its_failed_query_is_not_asked_again(
 async def test_tables_outside_the_allow_list_are_refused(
     client: httpx.AsyncClient, admin_headers: dict[str, str], chinook: Path
 ) -> None:
-    assistant, _ = await _sql_assistant(client, admin_headers, f"sqlite:///{chinook}", tables=["Invoice"])
+    assistant, _ = await sql_assistant(client, admin_headers, f"sqlite:///{chinook}", tables=["Invoice"])
     events = await chat(
         client,
         assistant_id=assistant["id"],
@@ -196,7 +157,7 @@ async def test_tables_outside_the_allow_list_are_refused(
 async def test_questions_are_routed_between_documents_and_database(
     client: httpx.AsyncClient, admin_headers: dict[str, str], chinook: Path
 ) -> None:
-    assistant, connector = await documents_assistant(client, admin_headers, model="scripted:echo")
+    assistant, connector = await documents_assistant(client, admin_headers, model=ANALYST)
     await upload(
         client,
         admin_headers,
@@ -204,7 +165,7 @@ async def test_questions_are_routed_between_documents_and_database(
         [("policy.md", b"# Returns\n\nCustomers may return a purchase within 30 days for a refund.\n")],
     )
     await wait_for_ingestion(client, admin_headers, connector["id"])
-    await _sql_assistant(client, admin_headers, f"sqlite:///{chinook}", assistant=assistant)
+    await sql_assistant(client, admin_headers, f"sqlite:///{chinook}", assistant=assistant)
 
     data = await chat(
         client,
@@ -250,7 +211,7 @@ async def test_postgres_database_through_the_stream(
         "question": "What are total sales per region?",
         "sql": "SELECT region, SUM(amount) AS total FROM sales GROUP BY region ORDER BY region",
     }
-    assistant = await create_assistant(client, admin_headers, model="scripted:echo")
+    assistant = await create_assistant(client, admin_headers, model=ANALYST)
     body = {"type": "sql", "config": {"url": plain, "examples": [example]}}
     connector = (
         await client.post(

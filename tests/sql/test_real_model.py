@@ -8,9 +8,8 @@ import httpx
 import pytest
 
 from askwell.llm.catalogue import DEFAULT_LOCAL_MODEL
-from tests.conftest import answer_text, chat, new_session_id
-from tests.llm.test_local_model import _model_file
-from tests.sql.test_flow import _sql_assistant
+from tests.conftest import answer_text, chat, default_model_file, new_session_id
+from tests.sql.conftest import sql_assistant
 
 pytestmark = pytest.mark.model
 
@@ -23,8 +22,8 @@ async def test_chinook_question_gets_sql_table_chart_and_answer(
 ) -> None:
     if backend != "sqlite":
         pytest.skip("the model path does not depend on the database")
-    _model_file()
-    assistant, _ = await _sql_assistant(
+    default_model_file()
+    assistant, _ = await sql_assistant(
         client, admin_headers, f"sqlite:///{chinook}", model=f"local:{DEFAULT_LOCAL_MODEL}"
     )
     events = await chat(

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Response, status
 
 from askwell.assistants import service
 from askwell.assistants.schemas import AssistantCreate, AssistantRead, AssistantUpdate
-from askwell.deps import AdminUser, OptionalUser, SessionDep
+from askwell.auth.deps import AdminUser, OptionalUser
+from askwell.deps import SessionDep
 
 router = APIRouter(prefix="/assistants", tags=["assistants"])
 

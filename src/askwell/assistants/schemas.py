@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +19,11 @@ class RetrievalSettings(BaseModel):
     keyword_weight: float = Field(default=1.0, ge=0, le=10)
     # Vector search ranks better than keyword search on our dev set (bench/RESULTS.md, retrieval).
     vector_weight: float = Field(default=2.0, ge=0, le=10)
+
+    @classmethod
+    def of(cls, stored: dict[str, Any] | None) -> RetrievalSettings:
+        """An assistant's stored settings (`Assistant.retrieval`), with the defaults filled in."""
+        return cls.model_validate(stored or {})
 
 
 class AssistantBase(BaseModel):

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from askwell.auth import service
+from askwell.auth.deps import AdminUser, CurrentUser
 from askwell.auth.schemas import Token, UserCreate, UserRead, UserRegister, UserUpdate
 from askwell.auth.security import create_access_token
-from askwell.deps import AdminUser, CurrentUser, RuntimeDep, SessionDep
+from askwell.deps import RuntimeDep, SessionDep
 from askwell.errors import Invalid
 
 router = APIRouter(tags=["auth"])

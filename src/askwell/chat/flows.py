@@ -1,6 +1,7 @@
-"""One chat turn: prepare (bind, remember), then store the question and run its stages.
+"""One chat turn: prepare (bind, remember, plan), then store the question and run its stages.
 
-Stages (chat/stages): context -> [retrieve] -> generate; then the answer is persisted.
+Each knowledge kind of the assistant plans its part of the turn and adds its stages
+(chat/stages); then the answer is persisted.
 `run_turn` yields typed events; a failure becomes an `error` event, and whatever was
 generated is stored even when the client goes away.
 """
@@ -11,25 +12,30 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from askwell.background import shielded, spawn
 from askwell.chat import service
-from askwell.chat.events import ChatEvent, DoneEvent, ErrorEvent, StartEvent, Timings
 from askwell.chat.memory import MemoryStore
 from askwell.chat.stages import stages_for
-from askwell.chat.turn import FlowDeps, RetrievalPlan, SqlPlan, Stage, Turn
-from askwell.connectors import service as connector_service
-from askwell.connectors.models import Connector
-from askwell.connectors.secrets import CredentialBox
-from askwell.documents.models import Document
+from askwell.connectors.kinds import KnowledgeKinds
 from askwell.errors import AskwellError
-from askwell.retrieval.service import filter_for
+from askwell.turn.events import ChatEvent, DoneEvent, ErrorEvent, StartEvent, Timings
+from askwell.turn.state import Stage, Turn, TurnDeps
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FlowDeps(TurnDeps):
+    """What a whole turn needs beyond its stages: the kinds that add stages, and the memory."""
+
+    kinds: KnowledgeKinds
+    memory: MemoryStore
+    memory_turns: int
 
 
 def run_turn(turn: Turn, deps: FlowDeps, stages: Sequence[Stage] | None = None) -> AsyncIterator[ChatEvent]:
@@ -57,7 +63,8 @@ async def _events(
                 message="Your message could not be saved; please try again in a moment.",
             )
         else:
-            for stage in stages if stages is not None else stages_for(turn):
+            kinds = [deps.kinds.get(name) for name in turn.plans]
+            for stage in stages if stages is not None else stages_for(kinds):
                 async for event in stage.run(turn, deps):
                     yield event
     except asyncio.CancelledError:
@@ -176,7 +183,7 @@ async def _persist(turn: Turn, deps: FlowDeps, *, error: ErrorEvent | None, inte
 async def prepare_turn(
     *,
     session: AsyncSession,
-    credentials: CredentialBox | None = None,
+    kinds: KnowledgeKinds,
     memory: MemoryStore,
     request_message: str,
     target: service.ChatTarget,
@@ -186,7 +193,7 @@ async def prepare_turn(
     history: list[dict[str, str]] | None,
     memory_turns: int,
 ) -> Turn:
-    """The request phase: bind the session and read the memory, before the response starts.
+    """The request phase: bind the session, read the memory, plan the turn, before the response.
 
     Runs before the response so that 404/409 are real HTTP statuses. It reads what it can
     from `target` (one SELECT, done by the caller) and writes only a new session's binding;
@@ -206,13 +213,14 @@ async def prepare_turn(
             session=session, memory=memory, session_id=session_id, version=binding.version, turns=memory_turns
         )
         stored = True
-    retrieval = _retrieval_plan(assistant, target.connectors)
-    sql = await _sql_plan(session, target.connectors, credentials) if credentials is not None else None
+    plans: dict[str, object] = {}
+    for kind, connectors in kinds.of(target.connectors):
+        plan = await kind.plan(session=session, assistant=assistant, connectors=connectors)
+        if plan is not None:
+            plans[kind.name] = plan
     await session.commit()  # ends the transaction: the stream must not hold a connection
     return Turn(
-        retrieval=retrieval,
-        sql=sql,
-        route="sql" if sql is not None and retrieval is None else "documents",
+        plans=plans,
         session_id=session_id,
         assistant_id=assistant.id,
         question=request_message,
@@ -222,42 +230,4 @@ async def prepare_turn(
         memory_is_stored=stored,
         version=binding.version,
         started=started,
-    )
-
-
-def _retrieval_plan(assistant: Any, connectors: list[Connector]) -> RetrievalPlan | None:
-    """Search when the assistant has a documents connector (even before its files are ready)."""
-    documents = [c.id for c in connectors if c.type == "documents"]
-    if not documents:
-        return None
-    settings = assistant.retrieval or {}
-    return RetrievalPlan(
-        where=filter_for(assistant.id, documents),
-        top_k=int(settings.get("top_k", 5)),
-        keyword_weight=float(settings.get("keyword_weight", 1.0)),
-        vector_weight=float(settings.get("vector_weight", 2.0)),
-    )
-
-
-async def _sql_plan(
-    session: AsyncSession, connectors: list[Connector], credentials: CredentialBox
-) -> SqlPlan | None:
-    """The assistant's database, if it has one (the first SQL connector)."""
-    databases = [c for c in connectors if c.type == "sql"]
-    if not databases:
-        return None
-    connector = databases[0]
-    names: tuple[str, ...] = ()
-    documents = [c.id for c in connectors if c.type == "documents"]
-    if documents:
-        rows = await session.scalars(
-            select(Document.name).where(Document.connector_id.in_(documents)).limit(15)
-        )
-        names = tuple(rows)
-    return SqlPlan(
-        connector_id=connector.id,
-        url=connector_service.connection_url(connector, credentials),
-        dialect=connector.config.get("dialect", "sqlite"),
-        config=connector.config,
-        document_names=names,
     )

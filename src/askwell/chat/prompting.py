@@ -15,16 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from askwell.chat.events import Source
 from askwell.errors import Invalid
 from askwell.llm.base import Message
-
-_LANGUAGE_NAMES = {
-    "ar": "Arabic", "de": "German", "en": "English", "es": "Spanish", "fr": "French",
-    "hi": "Hindi", "it": "Italian", "ja": "Japanese", "ko": "Korean", "nl": "Dutch",
-    "pl": "Polish", "pt": "Portuguese", "ru": "Russian", "sv": "Swedish", "tr": "Turkish",
-    "uk": "Ukrainian", "zh": "Chinese",
-}  # fmt: skip
+from askwell.turn.events import Source
+from askwell.turn.language import answer_in, language_name
 
 _DEFAULT_SYSTEM = "You are a helpful assistant. Answer clearly and concisely."
 _GROUNDING_RULES = (
@@ -36,11 +30,6 @@ _GROUNDING_REMINDER = (
     "Answer the question in a full sentence using the passages, and cite the number of the passage "
     "the answer comes from in square brackets. If no passage answers it, say you don't know."
 )
-_ANSWER_IN = {
-    "de": "Antworte auf Deutsch.", "en": "Answer in English.", "es": "Responde en español.",
-    "fr": "Réponds en français.", "it": "Rispondi in italiano.", "nl": "Antwoord in het Nederlands.",
-    "pt": "Responda em português.",
-}  # fmt: skip
 _MESSAGE_OVERHEAD = 8  # chat-template tokens around each message
 _MIN_PASSAGE_TOKENS = 48
 
@@ -58,10 +47,6 @@ class Prompt:
     passages_used: int
     memory_used: int
     prompt_tokens: int | None  # as budgeted; None when no budget applied
-
-
-def language_name(code: str) -> str:
-    return _LANGUAGE_NAMES.get(code.split("-")[0].split("_")[0].lower(), code)
 
 
 def build_prompt(
@@ -137,13 +122,6 @@ def _question_tail(question: str, language: str | None, *, grounded: bool) -> st
     if language:
         tail += f"\n\n{answer_in(language)}"
     return tail
-
-
-def answer_in(language: str) -> str:
-    """The language instruction, written in that language when we know it (followed far more reliably)."""
-    return _ANSWER_IN.get(
-        language.split("-")[0].split("_")[0].lower(), f"Answer in {language_name(language)}."
-    )
 
 
 def _passage(index: int, source: Source, text: str) -> str:

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
 from askwell.assistants import service as assistant_service
+from askwell.auth.deps import CurrentUser, OptionalUser
 from askwell.chat import service
-from askwell.chat.flows import FlowDeps, prepare_turn, run_turn
+from askwell.chat.flows import prepare_turn, run_turn
 from askwell.chat.history import format_message
 from askwell.chat.schemas import ChatRequest, HistoryResponse, ResetResponse, SessionRead, SessionUpdate
 from askwell.chat.wire import NDJSON, SSE, encode_in_task, ndjson_line, sse_frame, wants_sse
-from askwell.deps import CurrentUser, OptionalUser, RuntimeDep, SessionDep
-from askwell.llm.base import GenerationOptions
+from askwell.deps import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/chat", tags=["chat"])
 
@@ -40,7 +40,7 @@ async def chat_stream(
     model = runtime.models.get(target.assistant.model or runtime.settings.default_model)
     turn = await prepare_turn(
         session=session,
-        credentials=runtime.credentials,
+        kinds=runtime.kinds,
         memory=runtime.memory,
         request_message=request.message,
         target=target,
@@ -50,20 +50,7 @@ async def chat_stream(
         history=[t.model_dump() for t in request.history] if request.history is not None else None,
         memory_turns=runtime.settings.memory_turns,
     )
-    deps = FlowDeps(
-        session_factory=runtime.session_factory,
-        memory=runtime.memory,
-        model=model,
-        options=GenerationOptions(
-            max_tokens=runtime.settings.max_answer_tokens, temperature=runtime.settings.temperature
-        ),
-        memory_turns=runtime.settings.memory_turns,
-        retriever=runtime.retriever,
-        sql_knowledge=runtime.sql_knowledge,
-        sql_max_rows=runtime.settings.sql_max_rows,
-        sql_timeout_s=runtime.settings.sql_timeout_s,
-        sql_retries=runtime.settings.sql_retries,
-    )
+    deps = runtime.flow_deps(model)
     sse = wants_sse(accept)
     body = encode_in_task(run_turn(turn, deps), sse_frame if sse else ndjson_line)
     return StreamingResponse(

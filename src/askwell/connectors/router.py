@@ -1,19 +1,16 @@
-"""Knowledge connectors of an assistant (admin only)."""
+"""Knowledge connectors of an assistant (admin only); each kind adds its own actions."""
 
 from __future__ import annotations
 
 import uuid
 
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel
 
 from askwell.assistants import service as assistant_service
+from askwell.auth.deps import AdminUser
 from askwell.connectors import service
 from askwell.connectors.schemas import ConnectorCreate, ConnectorRead, ConnectorUpdate
-from askwell.deps import AdminUser, RuntimeDep, SessionDep
-from askwell.documents import service as document_service
-from askwell.errors import AskwellError
-from askwell.sql import service as sql_service
+from askwell.deps import RuntimeDep, SessionDep
 
 router = APIRouter(tags=["connectors"])
 
@@ -35,10 +32,10 @@ async def create_connector(
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> object:
-    """Add a knowledge connector (`documents` or `sql`) to an assistant."""
+    """Add a knowledge connector (`documents`, `sql`, ...) to an assistant."""
     await assistant_service.get(session=session, assistant_id=assistant_id)
     connector = await service.create(
-        session=session, assistant_id=assistant_id, connector_in=connector_in, box=runtime.credentials
+        session=session, assistant_id=assistant_id, connector_in=connector_in, kinds=runtime.kinds
     )
     await session.commit()
     return connector
@@ -61,7 +58,7 @@ async def update_connector(
     """Rename or reconfigure a connector."""
     connector = await service.get(session=session, connector_id=connector_id)
     connector = await service.update(
-        session=session, connector=connector, connector_in=connector_in, box=runtime.credentials
+        session=session, connector=connector, connector_in=connector_in, kinds=runtime.kinds
     )
     await session.commit()
     return connector
@@ -71,37 +68,10 @@ async def update_connector(
 async def delete_connector(
     connector_id: uuid.UUID, _admin: AdminUser, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
-    """Delete a connector with its documents and their chunks."""
+    """Delete a connector with what it holds (documents and their chunks, a schema snapshot ...)."""
     connector = await service.get(session=session, connector_id=connector_id)
-    documents = await document_service.list_for_connector(session=session, connector_id=connector_id)
-    await session.delete(connector)
+    after_commit = await service.delete(session=session, connector=connector, kinds=runtime.kinds)
     await session.commit()
-    await document_service.remove_files(
-        uploads_dir=runtime.uploads_dir, document_ids=[d.id for d in documents]
-    )
+    if after_commit is not None:
+        await after_commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-class ConnectionTest(BaseModel):
-    ok: bool
-    dialect: str | None = None
-    tables: list[str] = []
-    error: str | None = None
-
-
-@router.post("/connectors/{connector_id}/test", response_model=ConnectionTest)
-async def test_connection(
-    connector_id: uuid.UUID, _admin: AdminUser, session: SessionDep, runtime: RuntimeDep
-) -> ConnectionTest:
-    """Connect read-only, refresh the schema snapshot, and list the tables the assistant may use."""
-    connector = await service.get(session=session, connector_id=connector_id, type_="sql")
-    try:
-        schema = await sql_service.refresh_schema(
-            session=session, connector=connector, box=runtime.credentials
-        )
-    except AskwellError as exc:
-        return ConnectionTest(ok=False, dialect=connector.config.get("dialect"), error=exc.message)
-    await session.commit()
-    return ConnectionTest(
-        ok=True, dialect=connector.config.get("dialect"), tables=sql_service.visible_tables(connector, schema)
-    )

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ConnectorType = Literal["documents", "sql"]
+# A registered knowledge kind (connectors.kinds.KINDS): "documents", "sql", ...
+ConnectorType = Annotated[
+    str, Field(min_length=1, max_length=20, pattern=r"^[a-z][a-z0-9_]*$", examples=["documents", "sql"])
+]
 
 
 class ConnectorCreate(BaseModel):

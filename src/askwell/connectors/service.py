@@ -1,20 +1,16 @@
-"""Connector CRUD. Type-specific behaviour (documents, sql) lives in those domains."""
+"""Connector CRUD. What a connector's config means is its kind's business (connectors.kinds)."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from askwell.connectors.kinds import AfterCommit, KnowledgeKinds
 from askwell.connectors.models import Connector
 from askwell.connectors.schemas import ConnectorCreate, ConnectorUpdate
-from askwell.connectors.secrets import CredentialBox
 from askwell.errors import Invalid, NotFound
-from askwell.sql.config import parse_config, seal_config
-
-_DEFAULT_NAMES = {"documents": "Documents", "sql": "Database"}
 
 
 async def get(*, session: AsyncSession, connector_id: uuid.UUID, type_: str | None = None) -> Connector:
@@ -39,25 +35,16 @@ async def list_for_assistant(
 
 
 async def create(
-    *,
-    session: AsyncSession,
-    assistant_id: uuid.UUID,
-    connector_in: ConnectorCreate,
-    box: CredentialBox | None = None,
+    *, session: AsyncSession, assistant_id: uuid.UUID, connector_in: ConnectorCreate, kinds: KnowledgeKinds
 ) -> Connector:
-    config: dict[str, Any] = {}
-    secret: str | None = None
-    if connector_in.type == "sql":
-        assert box is not None, "SQL connectors need the credential box"
-        config, secret = seal_config(parse_config(connector_in.config), box)
-    elif connector_in.config:
-        raise Invalid("A documents connector takes no config", code="invalid_config")
+    kind = kinds.get(connector_in.type)
+    sealed = kind.seal_config(connector_in.config, previous=None)
     connector = Connector(
         assistant_id=assistant_id,
         type=connector_in.type,
-        secret=secret,
-        config=config,
-        name=connector_in.name or _DEFAULT_NAMES[connector_in.type],
+        secret=sealed.secret,
+        config=sealed.config,
+        name=connector_in.name or kind.title,
     )
     session.add(connector)
     await session.flush()
@@ -65,31 +52,21 @@ async def create(
 
 
 async def update(
-    *,
-    session: AsyncSession,
-    connector: Connector,
-    connector_in: ConnectorUpdate,
-    box: CredentialBox | None = None,
+    *, session: AsyncSession, connector: Connector, connector_in: ConnectorUpdate, kinds: KnowledgeKinds
 ) -> Connector:
     if connector_in.name is not None:
         connector.name = connector_in.name
     if connector_in.config:
-        if connector.type != "sql":
-            raise Invalid(f"A {connector.type} connector takes no config", code="invalid_config")
-        assert box is not None, "SQL connectors need the credential box"
-        kept = {k: v for k, v in connector.config.items() if k not in ("dialect", "schema")}
-        connector.config, connector.secret = seal_config(
-            parse_config({**kept, **connector_in.config}),
-            box,
-            previous=connector.config,
-            previous_secret=connector.secret,
-        )
+        sealed = kinds.get(connector.type).seal_config(connector_in.config, previous=connector)
+        connector.config, connector.secret = sealed.config, sealed.secret
     await session.flush()
     return connector
 
 
-def connection_url(connector: Connector, box: CredentialBox) -> str:
-    """The decrypted URL of a SQL connector (never returned by the API, never logged)."""
-    if connector.type != "sql" or not connector.secret:
-        raise Invalid("This connector has no database connection", code="wrong_connector_type")
-    return box.open(connector.secret)
+async def delete(*, session: AsyncSession, connector: Connector, kinds: KnowledgeKinds) -> AfterCommit | None:
+    """Delete the connector (its documents and chunks go by cascade); returns what its kind
+    must do once the deletion is committed (remove files, ...)."""
+    after = await kinds.get(connector.type).on_delete(session=session, connector=connector)
+    await session.delete(connector)
+    await session.flush()
+    return after

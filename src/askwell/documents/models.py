@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from askwell.db import Base, IdMixin, JSONType, TimestampMixin, UTCDateTime, utcnow
-from askwell.retrieval.vector_type import EmbeddingVector
+from askwell.documents.vector_type import EmbeddingVector
 
 
 class DocumentStatus:

@@ -7,8 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Request, Response, UploadFile, status
 
+from askwell.auth.deps import AdminUser
 from askwell.connectors import service as connector_service
-from askwell.deps import AdminUser, RuntimeDep, SessionDep
+from askwell.deps import RuntimeDep, SessionDep
 from askwell.documents import service
 from askwell.documents.schemas import DocumentCreated, DocumentRead
 from askwell.errors import PayloadTooLarge

@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from askwell.connectors.models import Connector
 from askwell.db import utcnow
 from askwell.documents.models import Document, DocumentStatus
+from askwell.documents.parsing import SUPPORTED_TYPES, detect_type
 from askwell.documents.storage import display_name, document_path, remove_document_files
 from askwell.errors import Invalid, NotFound, PayloadTooLarge, UnsupportedMediaType
-from askwell.ingestion.parsing import SUPPORTED_TYPES, detect_type
 
 
 @dataclass
@@ -46,6 +46,16 @@ async def get(*, session: AsyncSession, document_id: uuid.UUID) -> Document:
 async def list_for_connector(*, session: AsyncSession, connector_id: uuid.UUID) -> list[Document]:
     query = select(Document).where(Document.connector_id == connector_id).order_by(Document.created_at)
     return list(await session.scalars(query))
+
+
+async def names_in(*, session: AsyncSession, connector_ids: Sequence[uuid.UUID], limit: int) -> list[str]:
+    """Up to `limit` document names of these connectors (what a router can tell the model)."""
+    if not connector_ids:
+        return []
+    rows = await session.scalars(
+        select(Document.name).where(Document.connector_id.in_(connector_ids)).limit(limit)
+    )
+    return list(rows)
 
 
 def check_uploads(uploads: Sequence[Upload], *, max_bytes: int) -> list[str]:

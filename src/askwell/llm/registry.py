@@ -9,6 +9,7 @@ from askwell.settings import Settings
 # provider -> "module:factory"; a factory takes (model_name, settings) and returns a ChatModel.
 _PROVIDERS: dict[str, str] = {
     "scripted": "askwell.llm.scripted:create",
+    "function": "askwell.llm.function:create",
     "openai": "askwell.llm.openai_compat:create",
     "local": "askwell.llm.local_llama:create",
     "gguf": "askwell.llm.local_llama:create_from_file",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from askwell.chat.prompting import answer_in
 from askwell.llm.base import Message
 from askwell.sql.knowledge import SqlContext
+from askwell.turn.language import answer_in
 
 _DIALECT_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL", "mysql": "MySQL"}
 _FENCE = re.compile(r"```(?:sql)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)

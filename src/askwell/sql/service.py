@@ -1,4 +1,4 @@
-"""SQL connector operations: test the connection and refresh the stored schema snapshot."""
+"""SQL connector operations: the connection URL, the stored schema snapshot."""
 
 from __future__ import annotations
 
@@ -6,10 +6,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from askwell.connectors import service as connector_service
 from askwell.connectors.models import Connector
 from askwell.connectors.secrets import CredentialBox
+from askwell.errors import Invalid
 from askwell.sql.introspect import introspect
+
+
+def connection_url(connector: Connector, box: CredentialBox) -> str:
+    """The decrypted URL of a SQL connector (never returned by the API, never logged)."""
+    if connector.type != "sql" or not connector.secret:
+        raise Invalid("This connector has no database connection", code="wrong_connector_type")
+    return box.open(connector.secret)
 
 
 async def refresh_schema(
@@ -17,7 +24,7 @@ async def refresh_schema(
 ) -> dict[str, Any]:
     """Introspect the database read-only and store the snapshot; returns it (tables filtered by
     the allow-list when there is one)."""
-    url = connector_service.connection_url(connector, box)
+    url = connection_url(connector, box)
     schema = await introspect(url)
     connector.config = {**connector.config, "schema": schema}
     await session.flush()

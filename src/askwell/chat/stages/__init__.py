@@ -1,31 +1,26 @@
-"""The stages a chat turn is made of, in order; each decides from the turn whether it runs.
+"""The stages of a chat turn, in order: the chat's own and those its knowledge kinds add.
 
-Documents: context -> retrieve -> generate. With a database: context -> understand ->
-route -> (retrieve -> generate) or (SQL: write, run, chart, answer).
+context -> [understand] -> [gather] -> answer: generate (from the sources found, if any)
+unless a kind takes the turn (a database: write SQL, run, chart, answer).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from askwell.chat.stages.context import ContextStage
 from askwell.chat.stages.generate import GenerateStage
-from askwell.chat.stages.retrieve import RetrieveStage
-from askwell.chat.stages.sql import SqlStage
-from askwell.chat.stages.understand import RouteStage, UnderstandStage
-from askwell.chat.turn import Stage, Turn
+from askwell.connectors.kinds import KnowledgeKind
+from askwell.turn.state import Phase, Stage
 
 
-def stages_for(turn: Turn) -> list[Stage]:
-    if turn.sql is None:
-        return [ContextStage(), RetrieveStage(), GenerateStage()]
-    return [ContextStage(), UnderstandStage(), RouteStage(), RetrieveStage(), GenerateStage(), SqlStage()]
+def stages_for(kinds: Iterable[KnowledgeKind]) -> list[Stage]:
+    by_phase: dict[Phase, list[Stage]] = {phase: [] for phase in Phase}
+    by_phase[Phase.ANSWER].append(GenerateStage())
+    for kind in kinds:
+        for phase, stages in kind.stages().items():
+            by_phase[phase].extend(stages)
+    return [ContextStage(), *(stage for phase in sorted(by_phase) for stage in by_phase[phase])]
 
 
-__all__ = [
-    "ContextStage",
-    "GenerateStage",
-    "RetrieveStage",
-    "RouteStage",
-    "SqlStage",
-    "UnderstandStage",
-    "stages_for",
-]
+__all__ = ["ContextStage", "GenerateStage", "stages_for"]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from askwell.chat.events import ChatEvent
-from askwell.chat.turn import FlowDeps, Turn
+from askwell.turn.events import ChatEvent
+from askwell.turn.state import Turn, TurnDeps
 
 
 class ContextStage:
-    async def run(self, turn: Turn, deps: FlowDeps) -> AsyncIterator[ChatEvent]:
+    async def run(self, turn: Turn, deps: TurnDeps) -> AsyncIterator[ChatEvent]:
         yield turn.steps.start("context", "Loading conversation")
         source = "stored memory" if turn.memory_is_stored else "history sent by the client"
         yield turn.steps.finish("context", turns=len(turn.memory), memory=source)

@@ -1,18 +1,21 @@
-"""Prompt the model with the budgeted context and stream its answer, citations checked."""
+"""Prompt the model with the budgeted context and stream its answer, citations checked.
+
+The answer of every turn no kind takes over: from the sources a kind gathered, if any.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
 from askwell.chat.citations import CitationFilter
-from askwell.chat.events import ChatEvent, SourcesEvent, TokenEvent, UsageInfo
 from askwell.chat.prompting import Budget, build_prompt
-from askwell.chat.turn import FlowDeps, Turn
+from askwell.turn.events import ChatEvent, SourcesEvent, TokenEvent, UsageInfo
+from askwell.turn.state import GENERATE, Turn, TurnDeps
 
 
 class GenerateStage:
-    async def run(self, turn: Turn, deps: FlowDeps) -> AsyncIterator[ChatEvent]:
-        if turn.route != "documents":
+    async def run(self, turn: Turn, deps: TurnDeps) -> AsyncIterator[ChatEvent]:
+        if turn.route != GENERATE:
             return
         yield turn.steps.start("generate", "Generating answer", model=deps.model.name)
         budget = None
@@ -28,7 +31,7 @@ class GenerateStage:
         )
         # Only the passages that fit the prompt can be cited: those are the turn's sources.
         turn.sources = turn.sources[: prompt.passages_used]
-        if turn.retrieval is not None:
+        if turn.searched:
             yield SourcesEvent(sources=turn.sources)
         citations = CitationFilter(len(turn.sources))
         try:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from askwell.db import JSONType, UTCDateTime
-from askwell.retrieval.vector_type import EmbeddingVector
+from askwell.documents.vector_type import EmbeddingVector
 
 revision = "0002"
 down_revision = "0001"

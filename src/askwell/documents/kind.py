@@ -1,0 +1,65 @@
+"""The documents kind: files uploaded to a connector, ingested into chunks, searched per turn."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from fastapi import APIRouter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from askwell.assistants.models import Assistant
+from askwell.assistants.schemas import RetrievalSettings
+from askwell.connectors.kinds import AfterCommit, KindServices, SealedConfig
+from askwell.connectors.models import Connector
+from askwell.documents import service
+from askwell.documents.retrieval.router import router as search_router
+from askwell.documents.retrieval.service import Retriever, filter_for
+from askwell.documents.retrieval.vector_memory import MemoryVectorIndex
+from askwell.documents.router import router as upload_router
+from askwell.documents.stages import KIND, RetrievalPlan, RetrieveStage
+from askwell.errors import Invalid
+from askwell.turn.state import Phase, Stage
+
+# The kind's endpoints: uploads (list, status, delete) and search.
+_router = APIRouter()
+_router.include_router(upload_router)
+_router.include_router(search_router)
+
+
+class DocumentsKind:
+    name: ClassVar[str] = KIND
+    title: ClassVar[str] = "Documents"
+    router: ClassVar[APIRouter | None] = _router
+
+    def __init__(self, services: KindServices) -> None:
+        # One in-memory vector index per runtime: SQLite's vector search (pgvector needs none).
+        self.retriever = Retriever(services.embedder, MemoryVectorIndex())
+        self._uploads_dir = services.settings.data_dir / "uploads"
+        self._stages: dict[Phase, Sequence[Stage]] = {Phase.GATHER: [RetrieveStage(self.retriever)]}
+
+    def seal_config(self, raw: dict[str, Any], *, previous: Connector | None) -> SealedConfig:
+        if raw:
+            raise Invalid("A documents connector takes no config", code="invalid_config")
+        return SealedConfig(config={})
+
+    async def plan(
+        self, *, session: AsyncSession, assistant: Assistant, connectors: Sequence[Connector]
+    ) -> RetrievalPlan:
+        # Planned even before any file is ready: the search then finds nothing, and says so.
+        return RetrievalPlan(
+            where=filter_for(assistant.id, [c.id for c in connectors]),
+            settings=RetrievalSettings.of(assistant.retrieval),
+        )
+
+    def stages(self) -> Mapping[Phase, Sequence[Stage]]:
+        return self._stages
+
+    async def on_delete(self, *, session: AsyncSession, connector: Connector) -> AfterCommit:
+        documents = await service.list_for_connector(session=session, connector_id=connector.id)
+        ids = [d.id for d in documents]
+
+        async def remove_files() -> None:
+            await service.remove_files(uploads_dir=self._uploads_dir, document_ids=ids)
+
+        return remove_files

@@ -1,0 +1,39 @@
+"""Search an assistant's knowledge: the retrieval the chat uses, for integrations and evaluation."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+
+from askwell.assistants import service as assistant_service
+from askwell.assistants.schemas import RetrievalSettings
+from askwell.auth.deps import OptionalUser
+from askwell.deps import RuntimeDep, SessionDep
+from askwell.documents.retrieval.schemas import SearchRequest, SearchResponse
+from askwell.documents.retrieval.service import filter_for
+
+router = APIRouter(tags=["search"])
+
+
+@router.post("/assistants/{assistant_id}/search", response_model=SearchResponse)
+async def search(
+    assistant_id: uuid.UUID,
+    search_in: SearchRequest,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    user: OptionalUser,
+) -> SearchResponse:
+    """Hybrid (or keyword / vector) search over the assistant's documents, best first."""
+    assistant = await assistant_service.get_for_chat(session=session, assistant_id=assistant_id, user=user)
+    retrieval = RetrievalSettings.of(assistant.retrieval)
+    results = await runtime.retriever.search(
+        session,
+        where=filter_for(assistant.id),
+        query=search_in.query,
+        top_k=search_in.top_k,
+        mode=search_in.mode,
+        keyword_weight=retrieval.keyword_weight,
+        vector_weight=retrieval.vector_weight,
+    )
+    return SearchResponse(results=results)

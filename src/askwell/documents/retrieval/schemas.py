@@ -1,0 +1,23 @@
+"""Search requests and results on the wire."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from askwell.turn.events import Source
+
+SearchMode = Literal["hybrid", "keyword", "vector"]
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=2000)
+    top_k: int = Field(default=10, ge=1, le=100)
+    mode: SearchMode = "hybrid"
+
+
+class SearchResponse(BaseModel):
+    results: list[Source]

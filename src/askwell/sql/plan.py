@@ -1,0 +1,39 @@
+"""The SQL kind's part of a turn: the assistant's database, and the route's work in progress."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from askwell.llm.base import Message
+from askwell.sql.execute import QueryResult
+from askwell.sql.guard import GuardedQuery
+
+KIND = "sql"
+
+
+@dataclass
+class SqlWork:
+    """What the SQL route's stages hand on to each other within one turn."""
+
+    prompt: list[Message] = field(default_factory=list)  # the first SQL prompt; retries extend it
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (query, error) of every failed try
+    tries: int = 0  # retries so far (the first attempt is not one)
+    query: GuardedQuery | None = None
+    result: QueryResult | None = None
+
+
+@dataclass(frozen=True)
+class SqlPlan:
+    """The assistant's database (its URL decrypted, in memory only for this turn)."""
+
+    connector_id: uuid.UUID
+    url: str
+    dialect: str
+    config: dict[str, Any]  # schema snapshot, allow-list, description, docs, examples
+    work: SqlWork = field(default_factory=SqlWork)
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        return self.config.get("schema") or {}

@@ -1,0 +1,75 @@
+"""Chart the result, then say what it shows (or, for a write request, why nothing ran)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from askwell.llm.base import Message
+from askwell.sql.charts import choose_visualization
+from askwell.sql.intent import READ_ONLY_REFUSAL
+from askwell.sql.plan import KIND, SqlPlan
+from askwell.sql.prompting import answer_messages
+from askwell.sql.stages.write import sql_route
+from askwell.turn.events import ChatEvent, TokenEvent, UsageInfo, VisualizationEvent
+from askwell.turn.state import Turn, TurnDeps
+
+
+class RefuseStage:
+    """A request to change data: a polite read-only answer, nothing generated or run."""
+
+    async def run(self, turn: Turn, deps: TurnDeps) -> AsyncIterator[ChatEvent]:
+        if turn.plan(KIND, SqlPlan) is None or not turn.refused:
+            return
+        yield turn.steps.start("answer", "Answering")
+        turn.first_token_ms = turn.elapsed_ms()
+        turn.answer.append(READ_ONLY_REFUSAL)
+        yield TokenEvent(content=READ_ONLY_REFUSAL)
+        yield turn.steps.finish("answer", refused=True)
+
+
+class ChartStage:
+    async def run(self, turn: Turn, deps: TurnDeps) -> AsyncIterator[ChatEvent]:
+        plan = sql_route(turn)
+        if plan is None or (result := plan.work.result) is None:
+            return
+        yield turn.steps.start("chart", "Choosing a chart")
+        visualization = choose_visualization(result.columns, result.rows, title=turn.question[:120])
+        if visualization is not None:
+            turn.extra["visualization"] = visualization
+            yield VisualizationEvent(visualization=visualization)
+        yield turn.steps.finish("chart", viz_type=visualization["viz_type"] if visualization else "table")
+
+
+class AnswerStage:
+    async def run(self, turn: Turn, deps: TurnDeps) -> AsyncIterator[ChatEvent]:
+        plan = sql_route(turn)
+        if plan is None or (result := plan.work.result) is None or plan.work.query is None:
+            return
+        yield turn.steps.start("answer", "Answering", model=deps.model.name)
+        prompt = answer_messages(
+            system_prompt=turn.system_prompt,
+            question=turn.question,
+            # Without the guard's LIMIT 1001, which a small model reads as a count.
+            sql=plan.work.query.shown_sql,
+            columns=result.columns,
+            rows=result.rows,
+            row_count=result.row_count,
+            truncated=result.truncated,
+            language=turn.language,
+        )
+        async for event in _stream(turn, deps, prompt):
+            yield event
+        yield turn.steps.finish("answer", completion_tokens=turn.usage.completion_tokens)
+
+
+async def _stream(turn: Turn, deps: TurnDeps, prompt: list[Message]) -> AsyncIterator[ChatEvent]:
+    async for chunk in deps.model.stream(prompt, deps.options):
+        if chunk.text:
+            if turn.first_token_ms is None:
+                turn.first_token_ms = turn.elapsed_ms()
+            turn.answer.append(chunk.text)
+            yield TokenEvent(content=chunk.text)
+        if chunk.usage is not None:
+            turn.usage = UsageInfo(
+                prompt_tokens=chunk.usage.prompt_tokens, completion_tokens=chunk.usage.completion_tokens
+            )
