@@ -79,6 +79,28 @@ class Settings(BaseSettings):
     temperature: float = Field(
         default=0.1, ge=0, le=2, description="Sampling temperature; low keeps answers grounded."
     )
+    openai_connect_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="Connecting to an OpenAI-compatible server; after that ASKWELL_MODEL_TIMEOUT_S "
+        "bounds each wait for data, so a long answer that keeps streaming never times out.",
+    )
+    openai_max_concurrency: int = Field(
+        default=4,
+        ge=1,
+        description="Requests this process keeps in flight to one OpenAI-compatible server "
+        "(chat streams and embedding batches together).",
+    )
+    openai_queue_timeout_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="How long a request waits for one of those slots before it is refused as busy "
+        "(0: refuse at once).",
+    )
+    openai_embedding_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible server for openai: embedders; default: ASKWELL_OPENAI_BASE_URL.",
+    )
 
     embedding_model: str = Field(
         default="local:all-minilm-l6-v2", description='Embedding model, "provider:model".'

@@ -34,6 +34,12 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path != "/v1/embeddings" or body["model"] == "missing":
             self._send(404, {"error": {"message": "model not found", "type": "invalid_request_error"}})
             return
+        if body["model"] == "html":
+            self._send_raw(200, "text/html", b"<html><body>It works!</body></html>")
+            return
+        if body["model"] == "rejects":
+            self._send(400, {"error": {"message": f"bad input, key={self.headers['Authorization']}"}})
+            return
         inputs = body["input"]
         data = [
             {"object": "embedding", "index": i, "embedding": VECTORS.get(text, [1.0, 0.0, 0.0])}
@@ -41,13 +47,19 @@ class _Handler(BaseHTTPRequestHandler):
         ]
         if body["model"] == "short":
             data = data[:-1]
+        if body["model"] == "per-token":  # llama.cpp's server with a model that does not pool
+            data = [{**item, "embedding": [item["embedding"]] * 2} for item in data]
+        if body["model"] == "base64":  # a server that ignores encoding_format
+            data = [{**item, "embedding": "AACAPwAAAAA="} for item in data]
         # Reversed on purpose: order must come from "index", not from the list.
         self._send(200, {"object": "list", "model": body["model"], "data": data[::-1]})
 
     def _send(self, status: int, payload: dict[str, Any]) -> None:
-        raw = json.dumps(payload).encode()
+        self._send_raw(status, "application/json", json.dumps(payload).encode())
+
+    def _send_raw(self, status: int, content_type: str, raw: bytes) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(raw)))
         self.end_headers()
         self.wfile.write(raw)
@@ -67,8 +79,14 @@ def server() -> Iterator[_Server]:
     httpd.server_close()
 
 
-def _settings(base_url: str) -> Settings:
-    return Settings(openai_base_url=base_url, openai_embedding_batch_size=2, model_timeout_s=5)
+def _settings(base_url: str, **settings: Any) -> Settings:
+    return Settings(
+        openai_base_url=base_url,
+        openai_embedding_batch_size=2,
+        model_timeout_s=5,
+        _env_file=None,  # type: ignore[call-arg]
+        **settings,
+    )
 
 
 @pytest.fixture
@@ -76,9 +94,9 @@ async def make(server: _Server) -> AsyncIterator[Any]:
     made: list[OpenAIEmbedder] = []
     server.requests.clear()
 
-    def _make(model: str, base_url: str | None = None) -> OpenAIEmbedder:
+    def _make(model: str, base_url: str | None = None, **settings: Any) -> OpenAIEmbedder:
         url = base_url or f"http://127.0.0.1:{server.server_address[1]}/v1"
-        made.append(openai_compat.create(model, _settings(url)))
+        made.append(openai_compat.create(model, _settings(url, **settings)))
         return made[-1]
 
     yield _make
@@ -126,9 +144,41 @@ async def test_unknown_model_is_a_model_error(make: Any) -> None:
         await make("missing").embed(["alpha"])
 
 
-async def test_dead_port_is_a_model_error(make: Any) -> None:
+def _dead_url() -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    with pytest.raises(ModelError, match="Cannot reach the embedding server"):
-        await make("tiny", f"http://127.0.0.1:{port}/v1").embed(["alpha"])
+    return f"http://127.0.0.1:{port}/v1"
+
+
+async def test_dead_port_is_a_model_error(make: Any) -> None:
+    with pytest.raises(ModelError, match="Cannot reach the embedding server") as caught:
+        await make("tiny", _dead_url()).embed(["alpha"])
+    assert "ASKWELL_OPENAI_BASE_URL" in caught.value.message
+
+
+async def test_the_embedding_base_url_overrides_the_chat_one(make: Any, server: _Server) -> None:
+    live = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    assert (await make("tiny", _dead_url(), openai_embedding_base_url=live).embed(["alpha"])).shape == (1, 3)
+    with pytest.raises(ModelError) as caught:
+        await make("tiny", live, openai_embedding_base_url=_dead_url()).embed(["alpha"])
+    assert "ASKWELL_OPENAI_EMBEDDING_BASE_URL" in caught.value.message
+
+
+async def test_a_vector_per_token_is_an_error_that_says_to_pool(make: Any) -> None:
+    with pytest.raises(ModelError, match="a vector per token") as caught:
+        await make("per-token").embed(["alpha", "beta"])
+    assert "pooling_type" in caught.value.message
+
+
+@pytest.mark.parametrize("model", ["html", "base64"])
+async def test_garbage_is_a_model_error(make: Any, model: str) -> None:
+    with pytest.raises(ModelError, match=r"OpenAI-compatible|wrong shape"):
+        await make(model).embed(["alpha"])
+
+
+async def test_a_rejection_never_echoes_the_api_key(make: Any) -> None:
+    with pytest.raises(ModelError, match="rejected the request") as caught:
+        await make("rejects", openai_api_key="sk-embed-secret").embed(["alpha"])
+    assert "sk-embed-secret" not in caught.value.message
+    assert "[redacted]" in caught.value.message
