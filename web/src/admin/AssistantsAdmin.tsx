@@ -1,8 +1,10 @@
 import { useCallback, useEffect, useId, useState, type FormEvent } from "react";
-import { api, errorMessage } from "../api/client";
+import { api } from "../api/client";
 import type { Assistant, AssistantFields, ModelList } from "../api/types";
+import { ErrorText, LiveNotice } from "../components/Feedback";
 import { LANGUAGES } from "../components/languages";
 import { Link } from "../lib/router";
+import { useAction } from "../lib/useAction";
 
 const EMPTY: AssistantFields = {
   name: "",
@@ -32,19 +34,16 @@ function AssistantForm({
   // A model name the catalogue does not list (e.g. openai:...) is edited as free text.
   const customModel =
     customChosen || (!!fields.model && !!models && !models.models.some((m) => m.name === fields.model));
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const id = useId();
   const set = <K extends keyof AssistantFields>(key: K, value: AssistantFields[K]) =>
     setFields((f) => ({ ...f, [key]: value }));
   const setRetrieval = (key: keyof AssistantFields["retrieval"], value: number) =>
     setFields((f) => ({ ...f, retrieval: { ...f.retrieval, [key]: value } }));
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const body: AssistantFields = {
         name: fields.name,
         description: fields.description,
@@ -56,11 +55,7 @@ function AssistantForm({
       };
       const saved = initial ? await api.updateAssistant(initial.id, body) : await api.createAssistant(body);
       onSaved(saved);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const languages = fields.language && !LANGUAGES.some(([c]) => c === fields.language)
@@ -196,11 +191,7 @@ function AssistantForm({
           />
         </div>
       </fieldset>
-      {error && (
-        <p className="error-text span-2" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} className="span-2" />
       <div className="form-actions span-2">
         <button type="submit" className="button primary" disabled={busy}>
           {initial ? "Save changes" : "Create assistant"}
@@ -218,28 +209,23 @@ export function AssistantsAdmin() {
   const [models, setModels] = useState<ModelList | null>(null);
   const [editing, setEditing] = useState<Assistant | "new" | null>(null);
   const [confirm, setConfirm] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const { error, notice, run, fail, setNotice } = useAction();
 
   const load = useCallback(() => {
-    api.assistants().then(setAssistants).catch((e) => setError(errorMessage(e)));
-  }, []);
+    api.assistants().then(setAssistants).catch(fail);
+  }, [fail]);
   useEffect(() => {
     load();
     api.models().then(setModels).catch(() => setModels(null));
   }, [load]);
 
-  const remove = async (a: Assistant) => {
-    setError(null);
-    try {
+  const remove = (a: Assistant) =>
+    run(async () => {
       await api.deleteAssistant(a.id);
-      setNotice(`Deleted “${a.name}”.`);
       setConfirm(null);
       load();
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  };
+      return `Deleted “${a.name}”.`;
+    });
 
   return (
     <section aria-labelledby="assistants-heading">
@@ -251,15 +237,9 @@ export function AssistantsAdmin() {
           </button>
         )}
       </div>
-      <p className="visually-hidden" aria-live="polite">
-        {notice}
-      </p>
+      <LiveNotice className="visually-hidden">{notice}</LiveNotice>
       {notice && !editing && <p className="notice">{notice}</p>}
-      {error && (
-        <p className="error-text" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       {editing && (
         <AssistantForm
           key={editing === "new" ? "new" : editing.id}

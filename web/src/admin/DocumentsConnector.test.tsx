@@ -56,7 +56,7 @@ describe("DocumentsConnector", () => {
         ]);
       }),
     );
-    render(<DocumentsConnector connector={{ id: "c1", assistant_id: "a", type: "documents", name: "Manuals", config: {} }} />);
+    render(<DocumentsConnector connector={{ id: "c1", assistant_id: "a", type: "documents", name: "Manuals", config: {}, created_at: "2024-01-01T00:00:00Z" }} />);
     const input = screen.getByLabelText("Files to add to Manuals");
     const files = ["guide.pdf", "scan.pdf", "virus.exe"].map((n) => new File(["x"], n));
     fireEvent.change(input, { target: { files } });

@@ -1,8 +1,10 @@
 import { useCallback, useEffect, useRef, useState, type DragEvent } from "react";
 import { api, errorMessage, uploadFile } from "../api/client";
-import type { Connector, KnowledgeDocument } from "../api/types";
+import type { Connector, KnowledgeDocument, UploadedDocument } from "../api/types";
 import { localKey } from "../chat/state";
+import { ErrorText, LiveNotice } from "../components/Feedback";
 import { FileTypeIcon, IconTrash, IconUpload, IconX } from "../components/Icons";
+import { useAction } from "../lib/useAction";
 
 const PROCESSING = new Set(["queued", "parsing", "embedding"]);
 const POLL_MS = 1000;
@@ -24,6 +26,12 @@ const STATUS_TEXT: Record<string, string> = {
   failed: "Failed",
 };
 
+/**
+ * A listed document, or one just uploaded: of that one the server has told only the id, name
+ * and status, until the next listing.
+ */
+type ShownDocument = UploadedDocument & Partial<KnowledgeDocument>;
+
 function extension(name: string): string {
   return name.includes(".") ? name.split(".").pop()!.toLowerCase() : "file";
 }
@@ -32,7 +40,7 @@ function percent(fraction: number | undefined): string {
   return `${Math.round(Math.max(0, Math.min(1, fraction ?? 0)) * 100)}%`;
 }
 
-function DocumentRow({ doc, onDelete }: { doc: KnowledgeDocument; onDelete: () => void }) {
+function DocumentRow({ doc, onDelete }: { doc: ShownDocument; onDelete: () => void }) {
   const [confirm, setConfirm] = useState(false);
   const busy = PROCESSING.has(doc.status);
   return (
@@ -76,9 +84,9 @@ function DocumentRow({ doc, onDelete }: { doc: KnowledgeDocument; onDelete: () =
 
 /** A documents connector: drop or choose many files; each shows its upload and processing live. */
 export function DocumentsConnector({ connector }: { connector: Connector }) {
-  const [docs, setDocs] = useState<KnowledgeDocument[] | null>(null);
+  const [docs, setDocs] = useState<ShownDocument[] | null>(null);
   const [uploads, setUploads] = useState<Upload[]>([]);
-  const [error, setError] = useState<string | null>(null);
+  const { error, run, fail, setError } = useAction();
   const [over, setOver] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   const mounted = useRef(true);
@@ -89,9 +97,9 @@ export function DocumentsConnector({ connector }: { connector: Connector }) {
       const list = await api.documents(connector.id);
       if (mounted.current) setDocs(list);
     } catch (e) {
-      if (mounted.current) setError(errorMessage(e));
+      if (mounted.current) fail(e);
     }
-  }, [connector.id]);
+  }, [connector.id, fail]);
 
   useEffect(() => {
     void refresh();
@@ -141,14 +149,11 @@ export function DocumentsConnector({ connector }: { connector: Connector }) {
     addFiles(Array.from(event.dataTransfer.files));
   };
 
-  const remove = async (doc: KnowledgeDocument) => {
-    try {
+  const remove = (doc: ShownDocument) =>
+    run(async () => {
       await api.deleteDocument(doc.id);
       setDocs((list) => (list ?? []).filter((d) => d.id !== doc.id));
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  };
+    });
 
   const ready = docs?.filter((d) => d.status === "ready").length ?? 0;
 
@@ -182,16 +187,12 @@ export function DocumentsConnector({ connector }: { connector: Connector }) {
           }}
         />
       </div>
-      {error && (
-        <p className="error-text" role="alert">
-          {error}
-        </p>
-      )}
-      <p className="muted small" aria-live="polite">
+      <ErrorText error={error} />
+      <LiveNotice>
         {docs === null
           ? "Loading documents…"
           : `${docs.length} document${docs.length === 1 ? "" : "s"}, ${ready} ready${processing ? ", processing…" : ""}`}
-      </p>
+      </LiveNotice>
       <ul className="doc-list" aria-label={`Documents in ${connector.name}`}>
         {uploads.map((u) => (
           <li key={u.key} className={`doc upload ${u.state}`} data-status={u.state}>

@@ -1,22 +1,21 @@
 import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { ApiError, api, errorMessage } from "../api/client";
+import { ApiError, api } from "../api/client";
 import type { Assistant, Connector } from "../api/types";
+import { ErrorText } from "../components/Feedback";
 import { IconDatabase, IconTrash } from "../components/Icons";
 import { navigate, useLocation } from "../lib/router";
+import { useAction } from "../lib/useAction";
 import { DocumentsConnector } from "./DocumentsConnector";
 import { SqlConnectorForm } from "./SqlConnectorForm";
 
 function ConnectorCard({ connector, onChanged }: { connector: Connector; onChanged: () => void }) {
   const [confirm, setConfirm] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const remove = async () => {
-    try {
+  const { error, run } = useAction();
+  const remove = () =>
+    run(async () => {
       await api.deleteConnector(connector.id);
       onChanged();
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  };
+    });
   return (
     <section className="card connector" aria-labelledby={`connector-${connector.id}`}>
       <div className="section-head">
@@ -40,11 +39,7 @@ function ConnectorCard({ connector, onChanged }: { connector: Connector; onChang
           </button>
         )}
       </div>
-      {error && (
-        <p className="error-text" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       {connector.type === "sql" ? (
         <SqlConnectorForm assistantId={connector.assistant_id} connector={connector} onSaved={onChanged} />
       ) : (
@@ -56,16 +51,13 @@ function ConnectorCard({ connector, onChanged }: { connector: Connector; onChang
 
 function NewDocumentsConnector({ assistantId, onCreated }: { assistantId: string; onCreated: () => void }) {
   const [name, setName] = useState("Documents");
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (event: FormEvent) => {
+  const { error, run } = useAction();
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setError(null);
-    try {
+    void run(async () => {
       await api.createConnector(assistantId, { type: "documents", name });
       onCreated();
-    } catch (e) {
-      setError(errorMessage(e));
-    }
+    });
   };
   return (
     <form className="card inline-form" onSubmit={submit} aria-label="New document collection">
@@ -76,11 +68,7 @@ function NewDocumentsConnector({ assistantId, onCreated }: { assistantId: string
       <button type="submit" className="button primary">
         Add document collection
       </button>
-      {error && (
-        <p className="error-text" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
     </form>
   );
 }
@@ -89,13 +77,13 @@ export function KnowledgeAdmin() {
   const { search } = useLocation();
   const [assistants, setAssistants] = useState<Assistant[] | null>(null);
   const [connectors, setConnectors] = useState<Connector[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { error, fail, setError } = useAction();
   const [unavailable, setUnavailable] = useState(false);
   const [adding, setAdding] = useState<"documents" | "sql" | null>(null);
 
   useEffect(() => {
-    api.assistants().then(setAssistants).catch((e) => setError(errorMessage(e)));
-  }, []);
+    api.assistants().then(setAssistants).catch(fail);
+  }, [fail]);
 
   const requested = search.get("assistant");
   const selected = assistants?.find((a) => a.id === requested) ?? assistants?.[0] ?? null;
@@ -113,9 +101,9 @@ export function KnowledgeAdmin() {
         setConnectors([]);
         // The route itself is missing (a server without knowledge support).
         if (e instanceof ApiError && e.status === 404 && e.code === "not_found") setUnavailable(true);
-        else setError(errorMessage(e));
+        else fail(e);
       });
-  }, [selected]);
+  }, [selected, setError, fail]);
 
   useEffect(() => {
     setConnectors(null);
@@ -151,11 +139,7 @@ export function KnowledgeAdmin() {
           </select>
         </div>
       </div>
-      {error && (
-        <p className="error-text" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       {unavailable && (
         <p className="notice" role="status">
           This server does not offer knowledge connectors yet.

@@ -1,7 +1,9 @@
 import { useId, useState, type FormEvent } from "react";
-import { api, errorMessage } from "../api/client";
+import { api } from "../api/client";
 import type { ConnectionTest, Connector, SqlConfig } from "../api/types";
+import { ErrorText, LiveNotice } from "../components/Feedback";
 import { IconPlus, IconTrash } from "../components/Icons";
+import { useAction } from "../lib/useAction";
 
 interface Example {
   question: string;
@@ -39,20 +41,14 @@ export function SqlConnectorForm({ assistantId, connector, onSaved }: Props) {
   const [description, setDescription] = useState(String(config.description ?? ""));
   const [docs, setDocs] = useState((Array.isArray(config.docs) ? config.docs : []).join("\n\n"));
   const [examples, setExamples] = useState<Example[]>(initialExamples(config.examples));
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const save = useAction();
   const [test, setTest] = useState<ConnectionTest | null>(null);
-  const [testError, setTestError] = useState<string | null>(null);
-  const [testing, setTesting] = useState(false);
+  const connection = useAction();
 
   const allowed = parseTables(tables);
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    setNotice(null);
     const settings: SqlConfig = {
       tables: allowed.length ? allowed : null,
       description,
@@ -62,39 +58,24 @@ export function SqlConnectorForm({ assistantId, connector, onSaved }: Props) {
     };
     // The URL is write-only: sent when typed, otherwise the stored one is kept.
     if (url.trim()) settings.url = url.trim();
-    try {
+    void save.run(async () => {
       const saved = connector
         ? await api.updateConnector(connector.id, { name, config: settings })
         : await api.createConnector(assistantId, { type: "sql", name, config: settings });
       setUrl("");
-      setNotice("Saved.");
       onSaved(saved);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+      return "Saved.";
+    });
   };
 
-  const runTest = async () => {
-    if (!connector) return;
-    setTesting(true);
-    setTest(null);
-    setTestError(null);
-    try {
-      const result = await api.testConnector(connector.id);
-      // Tables may come as names or as {name, ...} objects.
-      const names = (result.tables ?? []).map((t: unknown) =>
-        typeof t === "string" ? t : String((t as { name?: unknown })?.name ?? JSON.stringify(t)),
-      );
-      setTest({ ...result, tables: names });
-      if (!result.ok) setTestError(result.error ?? result.detail ?? "The connection failed.");
-    } catch (e) {
-      setTestError(errorMessage(e));
-    } finally {
-      setTesting(false);
-    }
-  };
+  const runTest = (saved: Connector) =>
+    connection.run(async () => {
+      setTest(null);
+      const result = await api.testConnector(saved.id);
+      setTest(result);
+      // A failed connection is an answer, not a failed request: its reason is shown the same way.
+      if (!result.ok) connection.setError(result.error ?? "The connection failed.");
+    });
 
   const toggleTable = (table: string, on: boolean) => {
     const next = on ? [...allowed, table] : allowed.filter((t) => t !== table);
@@ -200,29 +181,23 @@ export function SqlConnectorForm({ assistantId, connector, onSaved }: Props) {
           <IconPlus size={14} /> Add an example
         </button>
       </fieldset>
-      {error && (
-        <p className="error-text span-2" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText error={save.error} className="span-2" />
       <div className="form-actions span-2">
-        <button type="submit" className="button primary" disabled={busy}>
+        <button type="submit" className="button primary" disabled={save.busy}>
           {connector ? "Save" : "Add database"}
         </button>
         {connector && (
-          <button type="button" className="button" disabled={testing} onClick={runTest}>
-            {testing ? "Testing…" : "Test connection"}
+          <button type="button" className="button" disabled={connection.busy} onClick={() => void runTest(connector)}>
+            {connection.busy ? "Testing…" : "Test connection"}
           </button>
         )}
-        <span className="muted small" aria-live="polite">
-          {notice}
-        </span>
+        <LiveNotice as="span">{save.notice}</LiveNotice>
       </div>
       {!connector && <p className="hint span-2">Save first, then test the connection.</p>}
-      {(test || testError) && (
+      {(test || connection.error) && (
         <div className="span-2 test-result" role="status">
-          {testError ? (
-            <p className="error-text">Connection failed: {testError}</p>
+          {connection.error ? (
+            <p className="error-text">Connection failed: {connection.error}</p>
           ) : (
             <>
               <p className="success-text">

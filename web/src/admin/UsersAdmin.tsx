@@ -1,26 +1,25 @@
 import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { api, errorMessage } from "../api/client";
+import { api } from "../api/client";
 import type { Role, User } from "../api/types";
+import { ErrorText, LiveNotice } from "../components/Feedback";
+import { useAction } from "../lib/useAction";
 
 function NewUserForm({ onCreated }: { onCreated: (u: User) => void }) {
   const [email, setEmail] = useState("");
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
   const [role, setRole] = useState<Role>("member");
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (event: FormEvent) => {
+  const { error, run } = useAction();
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setError(null);
-    try {
+    void run(async () => {
       const user = await api.createUser({ email, name, password, role });
       setEmail("");
       setName("");
       setPassword("");
       setRole("member");
       onCreated(user);
-    } catch (e) {
-      setError(errorMessage(e));
-    }
+    });
   };
   return (
     <form className="card form-grid" onSubmit={submit} aria-labelledby="new-user-heading">
@@ -54,11 +53,7 @@ function NewUserForm({ onCreated }: { onCreated: (u: User) => void }) {
           <option value="admin">Admin (manages everything)</option>
         </select>
       </div>
-      {error && (
-        <p className="error-text span-2" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} className="span-2" />
       <div className="form-actions span-2">
         <button type="submit" className="button primary">
           Create user
@@ -70,38 +65,27 @@ function NewUserForm({ onCreated }: { onCreated: (u: User) => void }) {
 
 export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
   const [users, setUsers] = useState<User[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const { error, notice, run, fail, setNotice } = useAction();
 
   const load = useCallback(() => {
-    api.users().then(setUsers).catch((e) => setError(errorMessage(e)));
-  }, []);
+    api.users().then(setUsers).catch(fail);
+  }, [fail]);
   useEffect(load, [load]);
 
-  const change = async (user: User, changes: Partial<Pick<User, "role" | "is_active">>, done: string) => {
-    setError(null);
-    try {
+  const change = (user: User, changes: Partial<Pick<User, "role" | "is_active">>, done: string) =>
+    run(async () => {
       const updated = await api.updateUser(user.id, changes);
       setUsers((list) => (list ?? []).map((u) => (u.id === updated.id ? updated : u)));
-      setNotice(done);
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  };
+      return done;
+    });
 
   return (
     <section aria-labelledby="users-heading">
       <div className="section-head">
         <h1 id="users-heading">Users</h1>
       </div>
-      {error && (
-        <p className="error-text" role="alert">
-          {error}
-        </p>
-      )}
-      <p className="muted small" aria-live="polite">
-        {notice}
-      </p>
+      <ErrorText error={error} />
+      <LiveNotice>{notice}</LiveNotice>
       {users === null ? (
         <p className="muted">Loading…</p>
       ) : (

@@ -14,6 +14,7 @@ import type {
   Role,
   SqlConfig,
   Token,
+  UploadedDocument,
   User,
 } from "./types";
 
@@ -215,7 +216,7 @@ export function uploadFile(
   file: File,
   onProgress: (fraction: number) => void,
   signal?: AbortSignal,
-): Promise<KnowledgeDocument[]> {
+): Promise<UploadedDocument[]> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", `${API}/connectors/${connectorId}/documents`);
@@ -234,7 +235,7 @@ export function uploadFile(
       }
       if (xhr.status >= 200 && xhr.status < 300) {
         onProgress(1);
-        resolve(Array.isArray(body) ? (body as KnowledgeDocument[]) : []);
+        resolve(Array.isArray(body) ? (body as UploadedDocument[]) : []);
         return;
       }
       const error = (body ?? {}) as { detail?: unknown; code?: string };

@@ -1,62 +1,34 @@
-// Wire types, typed from the API contract (shared/CONTRACT.md) and the OpenAPI schema.
+// The app's names for the wire types. They come from the API's OpenAPI schema through
+// schema.gen.ts: regenerate it with scripts/gen-web-types.sh (npm run gen:types), never edit
+// it; tests/e2e/test_web_types.py fails when it is not what the schema gives.
+// What is written by hand below is what the schema cannot say: fields the server types as
+// `dict[str, Any]` (the schema says only "an object"), strings whose values are a closed
+// set the schema does not list, and the history, which the server returns as free dicts.
+// The schema also marks a response field optional when its model gives it a default
+// factory or None (pydantic describes the input side); where the app relies on such a
+// field, always sent, the refinement below makes it required again.
+import type { components } from "./schema.gen";
 
-export type Role = "admin" | "member";
+type Schemas = components["schemas"];
 
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  is_active: boolean;
-  created_at: string;
-}
+/** `T` with the fields of `R` retyped: for what the schema types too loosely. */
+type Refine<T, R> = Omit<T, keyof R> & R;
 
-export interface Token {
-  access_token: string;
-  token_type: string;
-  expires_in: number;
-}
+// --- accounts and assistants -------------------------------------------------------------
 
-export interface RetrievalSettings {
-  top_k: number;
-  keyword_weight: number;
-  vector_weight: number;
-}
-
-export interface AssistantFields {
-  name: string;
-  description: string;
-  system_prompt: string;
-  model: string | null;
-  language: string | null;
-  user_authentication: boolean;
-  retrieval: RetrievalSettings;
-}
-
-export interface Assistant extends AssistantFields {
-  id: string;
-  created_at: string;
-}
-
-export interface ModelOption {
-  name: string;
-  title: string;
-  provider: string;
-  installed: boolean;
-  licence: string | null;
-  notes: string;
-}
-
-export interface ModelList {
-  default: string;
-  providers: string[];
-  models: ModelOption[];
-}
+export type Role = Schemas["Role"];
+export type User = Schemas["UserRead"];
+export type Token = Schemas["Token"];
+export type Assistant = Schemas["AssistantRead"];
+/** What the assistant form edits and sends: every field, so none is optional here. */
+export type AssistantFields = Required<Schemas["AssistantCreate"]>;
+export type ModelList = Schemas["ModelList"];
 
 // --- knowledge ---------------------------------------------------------------------------
 
-export type ConnectorType = "documents" | "sql";
+export type ConnectorType = Schemas["ConnectorRead"]["type"];
 
+/** A sql connector's `config` (the server types every config as a free dict). */
 export interface SqlConfig {
   url?: string; // write-only: sent, never returned
   tables?: string[] | null; // null: every table
@@ -67,39 +39,18 @@ export interface SqlConfig {
 }
 
 /** A connector; type-specific settings live in `config` (a sql connector's URL never comes back). */
-export interface Connector {
-  id: string;
-  assistant_id: string;
-  type: ConnectorType;
-  name: string;
-  config: SqlConfig & Record<string, unknown>;
-  created_at?: string;
-}
+export type Connector = Refine<Schemas["ConnectorRead"], { config: SqlConfig & Record<string, unknown> }>;
 
+/** The values the ingestion job sets (the schema says only "a string"). */
 export type DocumentStatus = "queued" | "parsing" | "embedding" | "ready" | "failed";
-
-export interface KnowledgeDocument {
-  id: string;
-  name: string;
-  type?: string;
-  size_bytes?: number;
-  status: DocumentStatus;
-  progress?: number;
-  error?: string | null;
-  pages?: number | null;
-  chunks?: number | null;
-  [key: string]: unknown;
-}
-
-export interface ConnectionTest {
-  ok: boolean;
-  tables: string[];
-  error?: string;
-  detail?: string;
-}
+export type KnowledgeDocument = Refine<Schemas["DocumentRead"], { status: DocumentStatus }>;
+/** What an upload answers; the rest of the document comes with the next listing. */
+export type UploadedDocument = Refine<Schemas["DocumentCreated"], { status: DocumentStatus }>;
+export type ConnectionTest = Schemas["ConnectionTest"];
 
 // --- chat --------------------------------------------------------------------------------
 
+/** What retrieval puts in a source's metadata (a free dict in the schema). */
 export interface SourceMetadata {
   file_name?: string;
   page?: number | null;
@@ -109,42 +60,28 @@ export interface SourceMetadata {
   [key: string]: unknown;
 }
 
-export interface Source {
-  id: string;
-  name: string;
-  type: string;
-  content: string;
-  metadata: SourceMetadata;
-}
+export type Source = Refine<Schemas["Source"], { metadata: SourceMetadata }>;
+export type StepStatus = Schemas["StepEvent"]["status"];
 
-export type StepStatus = "running" | "done" | "error";
-
+/** What the chat flow puts in a step's metadata (a free dict in the schema). */
 export interface StepMetadata {
   is_substep?: boolean;
   duration_ms?: number;
   [key: string]: unknown;
 }
 
-export interface VizSeriesXY {
+// The chart the SQL route proposes (sql/charts.py), a free dict in the schema.
+interface VizSeriesXY {
   name?: string;
   data: { x: string | number; y: number | null }[];
 }
 
-export interface VizSeries {
+interface VizSeries {
   name?: string;
   data: (number | null)[];
 }
 
-export type VizType =
-  | "bar"
-  | "line"
-  | "area"
-  | "pie"
-  | "donut"
-  | "polarArea"
-  | "radialBar"
-  | "treemap"
-  | "kpi";
+type VizType = "bar" | "line" | "area" | "pie" | "donut" | "polarArea" | "radialBar" | "treemap" | "kpi";
 
 export interface Visualization {
   viz_type: VizType | string;
@@ -154,50 +91,25 @@ export interface Visualization {
   categories?: (string | number)[];
 }
 
-export interface TableResult {
-  columns: string[];
-  rows: unknown[][];
-  row_count: number;
-  truncated: boolean;
-}
+export type TableResult = Omit<Schemas["TableEvent"], "type">;
+export type Usage = Schemas["UsageInfo"];
+export type Timings = Schemas["Timings"];
 
-export interface Usage {
-  prompt_tokens: number;
-  completion_tokens: number;
-}
+/** Each generated event, with its free-dict fields retyped; any other event passes as generated. */
+type Refined<E> = E extends { type: "step" }
+  ? Refine<E, { metadata: StepMetadata }>
+  : E extends { type: "sources" }
+    ? Refine<E, { sources: Source[] }>
+    : E extends { type: "visualization" }
+      ? Refine<E, { visualization: Visualization }>
+      : E;
 
-export interface Timings {
-  retrieval_ms: number | null;
-  first_token_ms: number | null;
-  total_ms: number;
-}
+export type ChatEvent = Refined<Schemas["ChatEvent"]>;
+export type ChatRequest = Schemas["ChatRequest"];
+export type ChatSessionInfo = Schemas["SessionRead"];
 
-export type ChatEvent =
-  | { type: "start"; session_id: string; message_id: string; assistant_id: string }
-  | {
-      type: "step";
-      step_id: string;
-      parent_id: string | null;
-      sequence: number;
-      label: string;
-      status: StepStatus;
-      metadata: StepMetadata;
-    }
-  | { type: "sources"; sources: Source[] }
-  | { type: "token"; content: string }
-  | { type: "sql"; sql: string }
-  | ({ type: "table" } & TableResult)
-  | { type: "visualization"; visualization: Visualization }
-  | { type: "error"; code: string; message: string }
-  | { type: "done"; message_id: string; usage: Usage; timings: Timings };
-
-export interface ChatRequest {
-  message: string;
-  assistant_id: string;
-  session_id: string;
-  language?: string;
-  history?: { role: "user" | "assistant"; content: string }[];
-}
+// The history endpoint answers `{"messages": [dict, ...]}` (chat/history.py builds them from
+// what each message stored), so the schema knows nothing of their shape.
 
 /** A step as the history endpoint returns it: a tree. */
 export interface HistoryStep {
@@ -226,15 +138,4 @@ export interface HistoryMessage {
   timings?: Timings;
   error?: { code: string; message: string };
   interrupted?: boolean;
-}
-
-export interface ChatSessionInfo {
-  id: string;
-  assistant_id: string;
-  title: string;
-}
-
-export interface ApiErrorBody {
-  detail: unknown;
-  code?: string;
 }

@@ -1,6 +1,7 @@
 import { useId, useState, type FormEvent } from "react";
-import { errorMessage } from "../api/client";
 import { useAuth } from "../lib/auth";
+import { useAction } from "../lib/useAction";
+import { ErrorText } from "./Feedback";
 
 interface Props {
   title?: string;
@@ -15,23 +16,16 @@ export function LoginForm({ title = "Log in", reason, onDone }: Props) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [name, setName] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run, setError } = useAction();
   const id = useId();
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       if (mode === "login") await login(email, password);
       else await register(email, password, name);
       onDone?.();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -67,11 +61,7 @@ export function LoginForm({ title = "Log in", reason, onDone }: Props) {
           onChange={(e) => setPassword(e.target.value)}
         />
       </div>
-      {error && (
-        <p className="error-text" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       <div className="form-actions">
         <button type="submit" className="button primary" disabled={busy}>
           {mode === "login" ? "Log in" : "Create account"}
