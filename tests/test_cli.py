@@ -110,3 +110,34 @@ async def test_a_cli_created_admin_can_log_in(tmp_path: Path) -> None:
             # The admin role is real: user management is open to this account.
             users = await client.get("/api/v1/users", headers={"Authorization": f"Bearer {token}"})
             assert users.status_code == 200
+
+
+def test_connectors_from_the_shell_for_any_kind(tmp_path: Path) -> None:
+    assert askwell(tmp_path, "connectors", "kinds").stdout.split() == ["documents", "sql"]
+    assert askwell(tmp_path, "assistants", "create", "shop").returncode == 0
+    database = tmp_path / "shop.db"
+    import sqlite3
+
+    sqlite3.connect(database).execute("CREATE TABLE orders (id INTEGER PRIMARY KEY)").connection.commit()
+    added = askwell(
+        tmp_path, "connectors", "add", "shop", "sql", "--config", f'{{"url": "sqlite:///{database}"}}'
+    )
+    assert added.returncode == 0 and "created sql connector Database" in added.stdout, added.stderr
+    bad = askwell(tmp_path, "connectors", "add", "shop", "wiki")
+    assert bad.returncode == 1 and "Unknown connector type 'wiki'" in bad.stderr
+    broken = askwell(tmp_path, "connectors", "add", "shop", "sql", "--config", "{url")
+    assert broken.returncode == 1 and "--config is not valid JSON" in broken.stderr
+    listed = askwell(tmp_path, "connectors", "list", "shop").stdout
+    assert " sql  Database" in listed
+
+
+def test_a_worker_needs_the_redis_queue(tmp_path: Path) -> None:
+    result = askwell(tmp_path, "worker")
+    assert result.returncode == 1
+    assert "ASKWELL_JOBS_BACKEND=redis" in result.stderr
+
+
+def test_several_server_processes_need_postgresql(tmp_path: Path) -> None:
+    result = askwell(tmp_path, "serve", "--workers", "2")
+    assert result.returncode == 1
+    assert "SQLite serves one process" in result.stderr

@@ -17,8 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from askwell.db import create_engine, downgrade, is_managed_outside_models, migrate
 from askwell.models import metadata
 
-MODEL_TABLES = {"users", "assistants", "chat_sessions", "chat_messages", "connectors", "documents", "chunks"}
-HEAD = "0004"
+MODEL_TABLES = {
+    "users",
+    "assistants",
+    "chat_sessions",
+    "chat_messages",
+    "connectors",
+    "documents",
+    "chunks",
+    "jobs",
+}
+HEAD = "0005"
 
 
 @pytest.fixture

@@ -23,8 +23,13 @@ from askwell.auth.router import router as auth_router
 from askwell.chat.router import router as chat_router
 from askwell.connectors.kinds import kind_routers
 from askwell.connectors.router import router as connectors_router
-from askwell.errors import AskwellError
+from askwell.errors import AskwellError, TooManyRequests
+from askwell.jobs.router import router as jobs_router
 from askwell.llm.router import router as models_router
+from askwell.ops.exposition import process_exiting
+from askwell.ops.metrics import watch_pool
+from askwell.ops.middleware import HttpMetricsMiddleware, RequestIdMiddleware
+from askwell.ops.router import router as ops_router
 from askwell.runtime import Runtime
 from askwell.settings import Settings, get_settings
 from askwell.web import mount_web_app
@@ -42,6 +47,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runtime = runtime = await Runtime.start(settings, run_migrations=run_migrations)
+        watch_pool(runtime.engine)
         warming = asyncio.ensure_future(runtime.warm()) if warm_up and settings.warm_up else None
         try:
             yield
@@ -50,6 +56,7 @@ def create_app(
                 warming.cancel()
             await background.drain()
             await runtime.close()
+            process_exiting()
 
     app = FastAPI(
         title="Askwell",
@@ -62,12 +69,17 @@ def create_app(
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
+    if settings.metrics_enabled:
+        app.add_middleware(HttpMetricsMiddleware)
+    app.add_middleware(RequestIdMiddleware)  # outermost: every log line of a request carries its id
+    app.include_router(ops_router)  # /healthz, /readyz and /metrics at the root, for probes and scrapers
     for router in (
         auth_router,
         assistants_router,
         chat_router,
         models_router,
         connectors_router,
+        jobs_router,
         *kind_routers(),  # each knowledge kind's own endpoints (uploads, search, connection test)
     ):
         app.include_router(router, prefix=API_PREFIX)
@@ -98,6 +110,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AskwellError)
     async def domain_error(_request: Request, exc: AskwellError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        if isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(exc.retry_after_s)}
         return _error(exc.status_code, exc.message, exc.code, headers)
 
     @app.exception_handler(RequestValidationError)

@@ -151,9 +151,18 @@ def _alembic_config(connection: Connection) -> Config:
     return config
 
 
+_MIGRATION_LOCK = 0x61736B77  # "askw": one PostgreSQL advisory lock for every Askwell process
+
+
 async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the database schema up to `revision` (idempotent)."""
+    """Bring the database schema up to `revision` (idempotent).
+
+    On PostgreSQL an advisory lock makes processes that start together (API processes and
+    workers) migrate one after the other: the later ones find the schema up to date.
+    """
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
         await conn.run_sync(lambda sync_conn: command.upgrade(_alembic_config(sync_conn), revision))
 
 

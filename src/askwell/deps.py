@@ -1,5 +1,6 @@
 """FastAPI dependencies, declared once as Annotated aliases for the routers: the runtime,
-the settings, a database session. Who the caller is: askwell.auth.deps."""
+the settings, a database session, the rate limiter and the client IP. Who the caller is
+(and the rate limits keyed by it): askwell.auth.deps."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from askwell.ratelimit import RateLimiter, client_ip
 from askwell.settings import Settings
 
 if TYPE_CHECKING:
@@ -38,3 +40,22 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_rate_limiter(request: Request, settings: SettingsDep) -> RateLimiter:
+    """The app's one limiter, built on first use (its Redis client is then shared)."""
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.rate_limiter = RateLimiter.from_settings(settings)
+    return limiter
+
+
+RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
+
+
+def get_client_ip(request: Request, settings: SettingsDep) -> str:
+    """The caller's IP; X-Forwarded-For counts only from ASKWELL_TRUSTED_PROXIES."""
+    return client_ip(request, settings.trusted_proxies)
+
+
+ClientIP = Annotated[str, Depends(get_client_ip)]

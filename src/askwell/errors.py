@@ -51,6 +51,17 @@ class UnsupportedMediaType(AskwellError):
     code = "unsupported_media_type"
 
 
+class TooManyRequests(AskwellError):
+    """A rate limit is full; `retry_after_s` is when the caller is let in again (Retry-After)."""
+
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_s: int, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after_s = retry_after_s
+
+
 class Unavailable(AskwellError):
     """A dependency (model server, database, cache) cannot serve the request now."""
 

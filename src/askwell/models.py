@@ -6,6 +6,7 @@ from askwell.chat.models import ChatMessage, ChatSession
 from askwell.connectors.models import Connector
 from askwell.db import Base
 from askwell.documents.models import Chunk, Document
+from askwell.jobs.models import Job
 
 metadata = Base.metadata
 
@@ -16,6 +17,7 @@ __all__ = [
     "Chunk",
     "Connector",
     "Document",
+    "Job",
     "User",
     "metadata",
 ]

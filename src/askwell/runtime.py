@@ -15,16 +15,16 @@ from askwell.chat.memory import MemoryStore, create_memory_store
 from askwell.connectors.kinds import KindServices, KnowledgeKinds
 from askwell.connectors.secrets import CredentialBox
 from askwell.db import create_engine, create_session_factory, migrate
-from askwell.documents.ingestion.pipeline import IngestDeps, ingest_document, recover_unfinished
 from askwell.documents.kind import DocumentsKind
-from askwell.documents.parsing import ParseLimits
 from askwell.documents.retrieval.service import Retriever
 from askwell.documents.retrieval.vector_pg import ensure_hnsw_index
 from askwell.embeddings.base import Embedder
 from askwell.embeddings.registry import EmbedderRegistry
-from askwell.jobs.queue import InProcessJobQueue, JobQueue
+from askwell.jobs.queue import JobQueue
+from askwell.jobs.setup import Role, build_queue
 from askwell.llm.base import ChatModel, GenerationOptions
 from askwell.llm.registry import ModelRegistry
+from askwell.ops import metrics
 from askwell.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -69,8 +69,17 @@ class Runtime:
 
     @classmethod
     async def start(
-        cls, settings: Settings, *, run_migrations: bool = True, start_jobs: bool = True
+        cls,
+        settings: Settings,
+        *,
+        run_migrations: bool = True,
+        start_jobs: bool = True,
+        role: Role = "api",
+        concurrency: int | None = None,
     ) -> Runtime:
+        """Everything one process needs. `role`: "api" (`askwell serve`), "worker" (`askwell
+        worker`: receives jobs from Redis) or "cli"; `start_jobs`: connect the job queue (and,
+        where this process runs jobs, start running them)."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_engine(settings.resolved_database_url)
         if run_migrations:
@@ -80,19 +89,14 @@ class Runtime:
         embedder = embedders.get()
         if engine.dialect.name == "postgresql":
             await _ensure_vector_index(engine, embedder)
-        deps = IngestDeps(
-            session_factory=session_factory,
-            embedder=embedder,
-            uploads_dir=settings.data_dir / "uploads",
-            chunk_tokens=settings.chunk_tokens,
-            chunk_overlap=settings.chunk_overlap,
-            limits=ParseLimits(),
+        jobs = build_queue(
+            settings,
+            session_factory,
+            role=role,
+            concurrency=concurrency,
+            on_job=lambda job, outcome, seconds: metrics.observe_job(job.task, outcome, seconds),
+            on_stats=lambda stats: metrics.set_queue_depth(stats.counts),
         )
-
-        async def handle(document_id: object) -> None:
-            await ingest_document(document_id, deps)  # type: ignore[arg-type]
-
-        jobs = InProcessJobQueue(handle, workers=settings.ingest_workers)
         credentials = CredentialBox(
             settings.credentials_key.get_secret_value() if settings.credentials_key else signing_key(settings)
         )
@@ -121,10 +125,12 @@ class Runtime:
                 )
             ),
         )
+        for kind in runtime.kinds.all():  # every process can run every kind's jobs
+            jobs.register(kind.tasks())
+            for check in kind.checks():
+                jobs.add_check(check)
         if start_jobs:
-            await runtime.jobs.start()
-            for document_id in await recover_unfinished(session_factory):
-                await runtime.jobs.submit(document_id)
+            await jobs.start()
         return runtime
 
     async def warm(self) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -119,13 +120,115 @@ class Settings(BaseSettings):
     sql_retries: int = Field(
         default=2, ge=0, le=5, description="Regenerations after a parse, guard or DB error."
     )
-    ingest_workers: int = Field(default=1, ge=1, le=32, description="In-process ingestion jobs at once.")
+    ingest_workers: int = Field(
+        default=1,
+        ge=1,
+        le=32,
+        description="Jobs run at once: by the embedded queue, or per `askwell worker`.",
+    )
+
+    # Background jobs (ingestion, schema snapshots): durable rows in the database, carried by
+    # the embedded queue or a Redis stream; see jobs/setup.py.
+    jobs_backend: Literal["inprocess", "redis"] = Field(
+        default="inprocess",
+        description='"inprocess": `askwell serve` runs jobs itself; "redis": on ASKWELL_REDIS_URL, '
+        "run by `askwell worker` processes.",
+    )
+    jobs_queue: str = Field(
+        default="askwell:jobs",
+        min_length=1,
+        max_length=100,
+        description="The Redis stream of the job queue (one per Askwell installation sharing a Redis).",
+    )
+    job_max_attempts: int = Field(
+        default=5, ge=1, le=50, description="Tries of a job that fails transiently."
+    )
+    job_retry_base_s: float = Field(
+        default=2.0, gt=0, description="First retry delay; it doubles with each attempt (at most 5 min)."
+    )
+    job_heartbeat_s: float = Field(
+        default=5.0, gt=0, description="How often a running job proves it is alive."
+    )
+    job_stale_after_s: float = Field(
+        default=30.0, gt=0, description="A running job without a heartbeat this long is run again elsewhere."
+    )
+    job_reconcile_s: float = Field(
+        default=10.0, gt=0, description="How often workers look for jobs the queue lost."
+    )
+    job_resend_after_s: float = Field(
+        default=300.0, gt=0, description="A queued job sent this long ago and not yet taken is sent again."
+    )
 
     memory_turns: int = Field(default=10, ge=0, description="Messages of short-term memory fed to the model.")
     memory_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
     memory_max_sessions: int = Field(default=10_000, ge=1, description="In-process memory bound (LRU).")
     redis_timeout_s: float = Field(default=0.5, gt=0)
 
+    # Rate limits (askwell.ratelimit): counted in Redis when ASKWELL_REDIS_URL is set (shared by
+    # every API process), in process memory otherwise. Each is the `limits` notation: a count
+    # per period, several joined by ";" ("5/minute;100/hour"); "" turns that one off.
+    rate_limits_enabled: bool = Field(default=True, description="Master switch of every rate limit.")
+    rate_limit_chat_user: str = Field(
+        default="30/minute", description="Chat messages per signed-in user (a person sends a few a minute)."
+    )
+    rate_limit_chat_ip: str = Field(
+        default="30/minute", description="Chat messages per client IP, for anonymous callers."
+    )
+    rate_limit_chat_assistant: str = Field(
+        default="120/minute", description="Chat messages to one assistant, from everyone together."
+    )
+    rate_limit_upload_user: str = Field(
+        default="1000/hour",
+        description="Upload requests per user; the web app sends one per file, so a dropped folder "
+        "of many files must fit.",
+    )
+    rate_limit_login_ip: str = Field(default="20/minute", description="Login attempts per client IP.")
+    rate_limit_login_account: str = Field(
+        default="5/minute", description="Login attempts per submitted account name, from anywhere."
+    )
+    rate_limit_register_ip: str = Field(default="10/minute", description="Sign-ups per client IP.")
+    trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description="Peers (addresses or networks) whose X-Forwarded-For names the client IP.",
+    )
+
+    @field_validator(
+        "rate_limit_chat_user",
+        "rate_limit_chat_ip",
+        "rate_limit_chat_assistant",
+        "rate_limit_upload_user",
+        "rate_limit_login_ip",
+        "rate_limit_login_account",
+        "rate_limit_register_ip",
+    )
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        from askwell.ratelimit import parse_limit  # imports `limits`: only when settings are built
+
+        parse_limit(value)
+        return value.strip()
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_trusted_proxies(cls, value: list[str]) -> list[str]:
+        from askwell.ratelimit import parse_networks
+
+        parse_networks(value)
+        return [v.strip() for v in value]
+
+    # Operations: logs, readiness, metrics (askwell.ops).
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as text, or as one JSON object each (with the request id)."
+    )
+    ready_timeout_s: float = Field(
+        default=2.0, gt=0, le=30, description="Time limit of each /readyz check (database, Redis, ...)."
+    )
+    metrics_enabled: bool = Field(default=True, description="Serve Prometheus metrics at /metrics.")
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="When set, /metrics needs `Authorization: Bearer <token>`; unset, it answers "
+        "only to loopback clients.",
+    )
     log_level: str = "INFO"
 
     @property

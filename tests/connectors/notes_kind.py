@@ -21,10 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from askwell.assistants.models import Assistant
 from askwell.auth.deps import AdminUser
 from askwell.connectors import service as connector_service
-from askwell.connectors.kinds import AfterCommit, KindServices, SealedConfig
+from askwell.connectors.kinds import AfterCommit, Check, KindServices, SealedConfig
 from askwell.connectors.models import Connector
 from askwell.deps import SessionDep
 from askwell.errors import Invalid
+from askwell.jobs.base import Task
 from askwell.turn.events import ChatEvent, Source
 from askwell.turn.state import GENERATE, Phase, Stage, Turn, TurnDeps
 
@@ -95,8 +96,17 @@ class NotesKind:
     def stages(self) -> Mapping[Phase, Sequence[Stage]]:
         return self._stages
 
+    async def on_saved(self, *, session: AsyncSession, connector: Connector) -> AfterCommit | None:
+        return None
+
     async def on_delete(self, *, session: AsyncSession, connector: Connector) -> AfterCommit:
         async def forget() -> None:
             DELETED.append(connector.id)
 
         return forget
+
+    def tasks(self) -> Mapping[str, Task]:
+        return {}
+
+    def checks(self) -> Sequence[Check]:
+        return []

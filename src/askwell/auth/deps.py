@@ -1,16 +1,19 @@
-"""FastAPI dependencies for who the caller is: a user, a logged-in user, an admin."""
+"""FastAPI dependencies for who the caller is (a user, a logged-in user, an admin) and the
+rate limits counted per caller: chats, uploads, logins and sign-ups (askwell.ratelimit)."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated
 
 from fastapi import Depends
-from fastapi.security import OAuth2PasswordBearer
+from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 
 from askwell.auth import service as auth_service
 from askwell.auth.models import User
-from askwell.deps import RuntimeDep, SessionDep
+from askwell.deps import ClientIP, RateLimiterDep, RuntimeDep, SessionDep
 from askwell.errors import Forbidden, Unauthorized
+from askwell.ratelimit import Limit
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -43,3 +46,44 @@ async def get_admin_user(user: CurrentUser) -> User:
 
 
 AdminUser = Annotated[User, Depends(get_admin_user)]
+
+
+LoginForm = Annotated[OAuth2PasswordRequestForm, Depends()]
+
+
+async def limit_login(limiter: RateLimiterDep, ip: ClientIP, form: LoginForm) -> None:
+    """Every attempt counts (a success does not reset the count): per IP, per account name.
+
+    The account name is kept hashed: a key in Redis should not hold what someone typed.
+    """
+    await limiter.hit(Limit.LOGIN_IP, ip)
+    account = hashlib.sha256(form.username.strip().lower().encode()).hexdigest()
+    await limiter.hit(Limit.LOGIN_ACCOUNT, account)
+
+
+LoginRateLimit = Annotated[None, Depends(limit_login)]
+
+
+async def limit_register(limiter: RateLimiterDep, ip: ClientIP) -> None:
+    await limiter.hit(Limit.REGISTER_IP, ip)
+
+
+RegisterRateLimit = Annotated[None, Depends(limit_register)]
+
+
+async def limit_chat(limiter: RateLimiterDep, ip: ClientIP, user: OptionalUser) -> None:
+    """Chat messages per signed-in user, or per IP for anonymous callers (before any work)."""
+    if user is not None:
+        await limiter.hit(Limit.CHAT_USER, str(user.id))
+    else:
+        await limiter.hit(Limit.CHAT_IP, ip)
+
+
+ChatRateLimit = Annotated[None, Depends(limit_chat)]
+
+
+async def limit_upload(limiter: RateLimiterDep, admin: AdminUser) -> None:
+    await limiter.hit(Limit.UPLOAD_USER, str(admin.id))
+
+
+UploadRateLimit = Annotated[None, Depends(limit_upload)]

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, status
 
 from askwell.auth import service
-from askwell.auth.deps import AdminUser, CurrentUser
+from askwell.auth.deps import AdminUser, CurrentUser, LoginForm, LoginRateLimit, RegisterRateLimit
 from askwell.auth.schemas import Token, UserCreate, UserRead, UserRegister, UserUpdate
 from askwell.auth.security import create_access_token
 from askwell.deps import RuntimeDep, SessionDep
@@ -19,7 +17,9 @@ router = APIRouter(tags=["auth"])
 
 
 @router.post("/auth/register", response_model=UserRead, status_code=status.HTTP_201_CREATED)
-async def register(user_in: UserRegister, session: SessionDep, runtime: RuntimeDep) -> object:
+async def register(
+    _limit: RegisterRateLimit, user_in: UserRegister, session: SessionDep, runtime: RuntimeDep
+) -> object:
     """Create an account (can be disabled with ASKWELL_ALLOW_REGISTRATION=false)."""
     user = await service.register(
         session=session,
@@ -32,9 +32,7 @@ async def register(user_in: UserRegister, session: SessionDep, runtime: RuntimeD
 
 
 @router.post("/auth/token", response_model=Token)
-async def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, runtime: RuntimeDep
-) -> Token:
+async def login(_limit: LoginRateLimit, form: LoginForm, session: SessionDep, runtime: RuntimeDep) -> Token:
     """Exchange e-mail (as `username`) and password for a bearer token."""
     user = await service.authenticate(session=session, email=form.username, password=form.password)
     token, expires_in = create_access_token(

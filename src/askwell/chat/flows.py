@@ -23,6 +23,7 @@ from askwell.chat.memory import MemoryStore
 from askwell.chat.stages import stages_for
 from askwell.connectors.kinds import KnowledgeKinds
 from askwell.errors import AskwellError
+from askwell.ops import metrics
 from askwell.turn.events import ChatEvent, DoneEvent, ErrorEvent, StartEvent, Timings
 from askwell.turn.state import Stage, Turn, TurnDeps
 
@@ -86,6 +87,7 @@ async def _events(
         # Shielded: a disconnect arriving while we store must not lose the answer. The
         # answer follows its question, so it waits for the question's write to end.
         stored = await shielded(_persist_after(question, turn, deps, error=error, interrupted=interrupted))
+        _record(turn, deps, error=error, interrupted=interrupted)
     for event in failed_steps:
         yield event
     if error is None and not stored:
@@ -101,6 +103,35 @@ async def _events(
         timings=Timings(
             retrieval_ms=turn.retrieval_ms, first_token_ms=turn.first_token_ms, total_ms=turn.elapsed_ms()
         ),
+    )
+
+
+def _record(turn: Turn, deps: FlowDeps, *, error: ErrorEvent | None, interrupted: bool) -> None:
+    """The turn's metrics and its one log line (under the request's id, see ops.logs)."""
+    outcome = "interrupted" if interrupted else "error" if error is not None else "ok"
+    total_ms = turn.elapsed_ms()
+    metrics.observe_turn(
+        model=deps.model.name,
+        outcome=outcome,
+        seconds=total_ms / 1000,
+        first_token_s=turn.first_token_ms / 1000 if turn.first_token_ms is not None else None,
+        prompt_tokens=turn.usage.prompt_tokens,
+        completion_tokens=turn.usage.completion_tokens,
+    )
+    logger.info(
+        "Chat turn ended %s after %.0f ms",
+        outcome,
+        total_ms,
+        extra={
+            "session_id": turn.session_id,
+            "message_id": str(turn.message_id),
+            "model": deps.model.name,
+            "route": turn.route,
+            "first_token_ms": turn.first_token_ms,
+            "prompt_tokens": turn.usage.prompt_tokens,
+            "completion_tokens": turn.usage.completion_tokens,
+            "error_code": error.code if error is not None else None,
+        },
     )
 
 

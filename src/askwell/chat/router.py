@@ -9,13 +9,14 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
 from askwell.assistants import service as assistant_service
-from askwell.auth.deps import CurrentUser, OptionalUser
+from askwell.auth.deps import ChatRateLimit, CurrentUser, OptionalUser
 from askwell.chat import service
 from askwell.chat.flows import prepare_turn, run_turn
 from askwell.chat.history import format_message
 from askwell.chat.schemas import ChatRequest, HistoryResponse, ResetResponse, SessionRead, SessionUpdate
 from askwell.chat.wire import NDJSON, SSE, encode_in_task, ndjson_line, sse_frame, wants_sse
-from askwell.deps import RuntimeDep, SessionDep
+from askwell.deps import RateLimiterDep, RuntimeDep, SessionDep
+from askwell.ratelimit import Limit
 
 router = APIRouter(prefix="/chat", tags=["chat"])
 
@@ -26,9 +27,11 @@ router = APIRouter(prefix="/chat", tags=["chat"])
     responses={200: {"content": {NDJSON: {}, SSE: {}}, "description": "One event per line (or SSE frame)."}},
 )
 async def chat_stream(
+    _limit: ChatRateLimit,
     request: ChatRequest,
     session: SessionDep,
     runtime: RuntimeDep,
+    limiter: RateLimiterDep,
     user: OptionalUser,
     accept: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
@@ -37,6 +40,7 @@ async def chat_stream(
         session=session, assistant_id=request.assistant_id, session_id=request.session_id
     )
     assistant_service.ensure_can_chat(target.assistant, user)
+    await limiter.hit(Limit.CHAT_ASSISTANT, str(target.assistant.id))  # a 429 before the stream starts
     model = runtime.models.get(target.assistant.model or runtime.settings.default_model)
     turn = await prepare_turn(
         session=session,

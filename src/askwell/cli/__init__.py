@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from askwell.cli import assistants, connectors, demo, ingest, models, serve, users
+from askwell.cli import assistants, connectors, demo, ingest, models, serve, users, worker
 
 app = typer.Typer(help="Askwell: a self-hosted assistant platform.", no_args_is_help=True)
 app.command()(serve.serve)
 app.command()(serve.migrate)
+app.command()(worker.worker)
 app.add_typer(users.app, name="users")
 app.add_typer(assistants.app, name="assistants")
 app.add_typer(connectors.app, name="connectors")

@@ -49,7 +49,12 @@ def add_connector(
             connector = await connector_service.create(
                 session=session, assistant_id=found.id, connector_in=connector_in, kinds=runtime.kinds
             )
+            after_commit = await connector_service.after_save(
+                session=session, connector=connector, kinds=runtime.kinds
+            )
             await session.commit()
+            if after_commit is not None:
+                await after_commit()
             return f"created {connector.type} connector {connector.name} ({connector.id})"
 
     typer.echo(run(work))

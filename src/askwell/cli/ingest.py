@@ -17,6 +17,7 @@ from askwell.cli._runner import run
 from askwell.connectors import service as connector_service
 from askwell.connectors.schemas import ConnectorCreate
 from askwell.documents import service as document_service
+from askwell.documents.ingestion.tasks import enqueue_ingestion
 from askwell.documents.models import Document, DocumentStatus
 from askwell.documents.parsing import detect_type
 from askwell.errors import NotFound
@@ -108,13 +109,13 @@ async def ingest_paths(
                     uploads_dir=runtime.uploads_dir,
                     max_bytes=max_bytes,
                 )
+                jobs = await enqueue_ingestion(runtime.jobs, session, to_ingest)
                 await session.commit()
+            await runtime.jobs.send(jobs)
         finally:
             for handle in handles:
                 handle.close()
         ids += [d.id for d in documents]
-        for document_id in to_ingest:
-            await runtime.jobs.submit(document_id)
 
     while True:
         async with runtime.session_factory() as session:

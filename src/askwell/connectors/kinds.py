@@ -1,9 +1,10 @@
 """Knowledge kinds: what a connector can be (uploaded documents, a SQL database, ...).
 
 A kind validates and seals its connector's config, plans its part of a chat turn, adds
-stages to the turn, cleans up after a connector is deleted, and may bring admin endpoints
-of its own. Callers (connectors, the chat flow, the app, the CLI) ask the registry and
-never switch on a type string; a new kind is one module and one line in KINDS.
+stages to the turn, cleans up after a connector is deleted, may bring admin endpoints of
+its own, and names the background tasks its jobs run. Callers (connectors, the chat flow,
+the app, the CLI) ask the registry and never switch on a type string; a new kind is one
+module and one line in KINDS.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from askwell.connectors.models import Connector
 from askwell.connectors.secrets import CredentialBox
 from askwell.embeddings.base import Embedder
 from askwell.errors import Invalid
+from askwell.jobs.base import Task
 from askwell.jobs.queue import JobQueue
 from askwell.settings import Settings
 from askwell.turn.state import Phase, Stage
@@ -37,6 +39,7 @@ KINDS: dict[str, str] = {
 }
 
 AfterCommit = Callable[[], Awaitable[None]]
+Check = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,21 @@ class KnowledgeKind(Protocol):
         """The stages this kind adds to a turn, by phase."""
         ...
 
+    async def on_saved(self, *, session: AsyncSession, connector: Connector) -> AfterCommit | None:
+        """Called after a connector is created or changed, in its transaction (jobs to enqueue);
+        what to do once that is committed (send them)."""
+        ...
+
     async def on_delete(self, *, session: AsyncSession, connector: Connector) -> AfterCommit | None:
         """Called before the connector is deleted; what to do once the deletion is committed."""
+        ...
+
+    def tasks(self) -> Mapping[str, Task]:
+        """The background tasks this kind's jobs run, by task name (every process registers them)."""
+        ...
+
+    def checks(self) -> Sequence[Check]:
+        """Looks, run by the job reconciler, for this kind's work that has no job yet."""
         ...
 
 
@@ -108,6 +124,10 @@ class KnowledgeKinds:
     def __init__(self, services: KindServices) -> None:
         self._services = services
         self._built: dict[str, KnowledgeKind] = {}
+
+    def all(self) -> list[KnowledgeKind]:
+        """Every registered kind, built (at start-up: their tasks must be registered)."""
+        return [self.get(name) for name in KINDS]
 
     def get(self, name: str) -> KnowledgeKind:
         if name not in self._built:

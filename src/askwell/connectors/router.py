@@ -37,7 +37,10 @@ async def create_connector(
     connector = await service.create(
         session=session, assistant_id=assistant_id, connector_in=connector_in, kinds=runtime.kinds
     )
+    after_commit = await service.after_save(session=session, connector=connector, kinds=runtime.kinds)
     await session.commit()
+    if after_commit is not None:
+        await after_commit()
     return connector
 
 
@@ -60,7 +63,10 @@ async def update_connector(
     connector = await service.update(
         session=session, connector=connector, connector_in=connector_in, kinds=runtime.kinds
     )
+    after_commit = await service.after_save(session=session, connector=connector, kinds=runtime.kinds)
     await session.commit()
+    if after_commit is not None:
+        await after_commit()
     return connector
 
 

@@ -63,6 +63,14 @@ async def update(
     return connector
 
 
+async def after_save(
+    *, session: AsyncSession, connector: Connector, kinds: KnowledgeKinds
+) -> AfterCommit | None:
+    """Let the connector's kind react to its creation or change (a schema snapshot job ...);
+    returns what to do once the caller has committed."""
+    return await kinds.get(connector.type).on_saved(session=session, connector=connector)
+
+
 async def delete(*, session: AsyncSession, connector: Connector, kinds: KnowledgeKinds) -> AfterCommit | None:
     """Delete the connector (its documents and chunks go by cascade); returns what its kind
     must do once the deletion is committed (remove files, ...)."""

@@ -10,15 +10,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from askwell.assistants.models import Assistant
 from askwell.assistants.schemas import RetrievalSettings
-from askwell.connectors.kinds import AfterCommit, KindServices, SealedConfig
+from askwell.connectors.kinds import AfterCommit, Check, KindServices, SealedConfig
 from askwell.connectors.models import Connector
 from askwell.documents import service
+from askwell.documents.ingestion.pipeline import IngestDeps
+from askwell.documents.ingestion.tasks import INGEST, find_orphans, ingest_task
+from askwell.documents.parsing import ParseLimits
 from askwell.documents.retrieval.router import router as search_router
 from askwell.documents.retrieval.service import Retriever, filter_for
 from askwell.documents.retrieval.vector_memory import MemoryVectorIndex
 from askwell.documents.router import router as upload_router
 from askwell.documents.stages import KIND, RetrievalPlan, RetrieveStage
 from askwell.errors import Invalid
+from askwell.jobs.base import Task
 from askwell.turn.state import Phase, Stage
 
 # The kind's endpoints: uploads (list, status, delete) and search.
@@ -35,8 +39,19 @@ class DocumentsKind:
     def __init__(self, services: KindServices) -> None:
         # One in-memory vector index per runtime: SQLite's vector search (pgvector needs none).
         self.retriever = Retriever(services.embedder, MemoryVectorIndex())
-        self._uploads_dir = services.settings.data_dir / "uploads"
+        settings = services.settings
+        self._uploads_dir = settings.data_dir / "uploads"
         self._stages: dict[Phase, Sequence[Stage]] = {Phase.GATHER: [RetrieveStage(self.retriever)]}
+        ingest = IngestDeps(
+            session_factory=services.session_factory,
+            embedder=services.embedder,
+            uploads_dir=self._uploads_dir,
+            chunk_tokens=settings.chunk_tokens,
+            chunk_overlap=settings.chunk_overlap,
+            limits=ParseLimits(),
+        )
+        self._tasks = {INGEST: ingest_task(ingest)}
+        self._checks = [find_orphans(services.jobs, services.session_factory)]
 
     def seal_config(self, raw: dict[str, Any], *, previous: Connector | None) -> SealedConfig:
         if raw:
@@ -55,6 +70,9 @@ class DocumentsKind:
     def stages(self) -> Mapping[Phase, Sequence[Stage]]:
         return self._stages
 
+    async def on_saved(self, *, session: AsyncSession, connector: Connector) -> AfterCommit | None:
+        return None
+
     async def on_delete(self, *, session: AsyncSession, connector: Connector) -> AfterCommit:
         documents = await service.list_for_connector(session=session, connector_id=connector.id)
         ids = [d.id for d in documents]
@@ -63,3 +81,9 @@ class DocumentsKind:
             await service.remove_files(uploads_dir=self._uploads_dir, document_ids=ids)
 
         return remove_files
+
+    def tasks(self) -> Mapping[str, Task]:
+        return self._tasks
+
+    def checks(self) -> Sequence[Check]:
+        return self._checks

@@ -7,12 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Request, Response, UploadFile, status
 
-from askwell.auth.deps import AdminUser
+from askwell.auth.deps import AdminUser, UploadRateLimit
 from askwell.connectors import service as connector_service
 from askwell.deps import RuntimeDep, SessionDep
 from askwell.documents import service
+from askwell.documents.ingestion.tasks import enqueue_ingestion
 from askwell.documents.schemas import DocumentCreated, DocumentRead
 from askwell.errors import PayloadTooLarge
+from askwell.ops.logs import current_request_id
 
 router = APIRouter(tags=["documents"])
 
@@ -29,6 +31,7 @@ async def upload_documents(
     request: Request,
     files: Annotated[list[UploadFile], File()],
     _admin: AdminUser,
+    _limit: UploadRateLimit,
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> object:
@@ -44,9 +47,9 @@ async def upload_documents(
         uploads_dir=runtime.uploads_dir,
         max_bytes=max_bytes,
     )
-    await session.commit()
-    for document_id in to_ingest:
-        await runtime.jobs.submit(document_id)
+    jobs = await enqueue_ingestion(runtime.jobs, session, to_ingest, request_id=current_request_id())
+    await session.commit()  # documents and their jobs together: no upload without its job
+    await runtime.jobs.send(jobs)
     return documents
 
 

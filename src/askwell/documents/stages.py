@@ -12,6 +12,7 @@ from typing import Any
 from askwell.assistants.schemas import RetrievalSettings
 from askwell.documents.retrieval.filters import SearchFilter
 from askwell.documents.retrieval.service import Retriever
+from askwell.ops import metrics
 from askwell.turn.events import ChatEvent, Source
 from askwell.turn.state import GENERATE, Turn, TurnDeps
 
@@ -80,5 +81,7 @@ class RetrieveStage:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         turn.sources.extend(found)  # beside what other kinds gathered
-        turn.retrieval_ms = round((time.perf_counter() - started) * 1000, 1)
+        elapsed = time.perf_counter() - started
+        turn.retrieval_ms = round(elapsed * 1000, 1)
+        metrics.observe_retrieval(elapsed)
         yield turn.steps.finish("retrieve", sources=len(found))

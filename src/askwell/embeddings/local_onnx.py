@@ -18,6 +18,7 @@ import numpy as np
 from askwell.embeddings.base import Vectors, normalize
 from askwell.embeddings.catalogue import MODELS, LocalModel, PackagedFile
 from askwell.errors import Invalid, Unavailable
+from askwell.process_memory import release_memory
 from askwell.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,11 @@ class LocalOnnxEmbedder:
     batches run one after another on a single worker thread: onnxruntime already spreads one batch
     over ``threads`` cores, so two batches at once would only compete for them. Submitting batch by
     batch lets a short query slip in between the batches of a long ingestion call.
+
+    Memory: a batch's activations grow with batch size x tokens squared (the attention scores):
+    about 130 MB for 8 texts of 256 tokens, 640 MB for 32. onnxruntime's arena would keep the
+    largest batch's worth for the life of the process, so the last batch of each call shrinks
+    it: between calls the process is back to the model's own size, whatever it embedded before.
     """
 
     def __init__(self, model: LocalModel, *, batch_size: int, threads: int) -> None:
@@ -62,7 +68,8 @@ class LocalOnnxEmbedder:
         order = np.argsort([len(ids) for ids in token_ids], kind="stable")
         for start in range(0, len(order), self._batch_size):
             rows = order[start : start + self._batch_size]
-            out[rows] = await self._call(runtime.embed_ids, [token_ids[i] for i in rows])
+            last = start + self._batch_size >= len(order)
+            out[rows] = await self._call(runtime.embed_ids, [token_ids[i] for i in rows], last)
         return out
 
     async def embed_query(self, text: str) -> Vectors:
@@ -79,6 +86,8 @@ class LocalOnnxEmbedder:
     def _ensure_runtime(self) -> _Runtime:
         if self._runtime is None:
             self._runtime = _Runtime.load(self._model, threads=self._threads)
+            # Loading leaves ~70 MB of freed buffers (model bytes, graph copies) in malloc's heaps.
+            release_memory()
             logger.info("loaded embedding model %s", self.name, extra={"threads": self._threads})
         return self._runtime
 
@@ -86,10 +95,11 @@ class LocalOnnxEmbedder:
 class _Runtime:
     """The tokenizer and inference session; not thread-safe, used from one thread."""
 
-    def __init__(self, session: Any, tokenizer: Any) -> None:
+    def __init__(self, session: Any, tokenizer: Any, shrink: Any) -> None:
         self._session = session
         self._tokenizer = tokenizer
         self._inputs = {i.name for i in session.get_inputs()}
+        self._shrink = shrink  # RunOptions that free the arena's unused memory after the run
 
     @classmethod
     def load(cls, model: LocalModel, *, threads: int) -> _Runtime:
@@ -118,16 +128,25 @@ class _Runtime:
         # Idle pool threads would otherwise spin after each batch, taking CPU from the event loop
         # and the rest of the server; measured no slower on 2 cores (bench/embedder_throughput.py).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # A memory pattern is planned and cached per input shape (each batch size x length met),
+        # and its blocks of ever new sizes fragment the arena, which then grows with the corpus
+        # (bench/ingest_memory.py); without it, no slower (bench/embedder_throughput.py).
+        options.enable_mem_pattern = False
         session = ort.InferenceSession(
             _read_verified(model.onnx), options, providers=["CPUExecutionProvider"]
         )
-        return cls(session, tokenizer)
+        shrink = ort.RunOptions()
+        shrink.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+        return cls(session, tokenizer, shrink)
 
     def tokenize(self, texts: list[str]) -> list[list[int]]:
         return [encoding.ids for encoding in self._tokenizer.encode_batch(texts)]
 
-    def embed_ids(self, batch: Sequence[Sequence[int]]) -> Vectors:
-        """Mean-pooled, normalised vectors for already tokenised texts (padded here, id 0)."""
+    def embed_ids(self, batch: Sequence[Sequence[int]], release: bool = False) -> Vectors:
+        """Mean-pooled, normalised vectors for already tokenised texts (padded here, id 0).
+
+        ``release``: give the arena's memory back after this batch (the last of a call).
+        """
         lengths = np.fromiter((len(ids) for ids in batch), dtype=np.int64, count=len(batch))
         input_ids = np.zeros((len(batch), int(lengths.max())), dtype=np.int64)
         for row, ids in enumerate(batch):
@@ -136,7 +155,7 @@ class _Runtime:
         feed = {"input_ids": input_ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(input_ids)
-        (hidden,) = self._session.run(["last_hidden_state"], feed)
+        (hidden,) = self._session.run(["last_hidden_state"], feed, self._shrink if release else None)
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         return normalize(pooled)

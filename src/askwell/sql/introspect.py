@@ -15,7 +15,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from askwell.errors import Unavailable
-from askwell.sql.execute import mask_url, read_only_engine
+from askwell.sql.execute import read_only_engine
+from askwell.sql.redact import driver_message, mask_url
 
 SAMPLE_LIMIT = 10
 SAMPLE_MAX_CHARS = 40
@@ -43,9 +44,8 @@ async def introspect(url: str) -> dict[str, Any]:
         async with engine.connect() as conn:
             tables = await conn.run_sync(_read_schema)
     except (SQLAlchemyError, OSError) as exc:
-        reason = getattr(exc, "orig", None) or exc
         raise Unavailable(
-            f"Cannot read the database schema at {mask_url(url)}: {str(reason).splitlines()[0][:300]}",
+            f"Cannot read the database schema at {mask_url(url)}: {driver_message(exc, url)[:300]}",
             code="sql_unavailable",
         ) from None
     return {"tables": tables, "introspected_at": datetime.now(UTC).isoformat(timespec="seconds")}

@@ -31,6 +31,7 @@ from askwell.documents.parsing import ParseError, ParseLimits, parse
 from askwell.documents.retrieval.service import embedder_signature
 from askwell.documents.storage import document_path
 from askwell.embeddings.base import Embedder
+from askwell.jobs.base import TRANSIENT, JobFailed
 
 logger = logging.getLogger(__name__)
 
@@ -83,13 +84,18 @@ async def ingest_document(document_id: uuid.UUID, deps: IngestDeps) -> None:
         logger.info("ingestion of %s superseded", name, extra={"document_id": str(document_id)})
     except ParseError as exc:
         await _fail(deps, document_id, content_hash, exc.reason)
+        raise JobFailed(exc.reason) from None
     except FileNotFoundError:
-        await _fail(
-            deps, document_id, content_hash, "the uploaded file is missing from storage; upload it again"
-        )
+        reason = "the uploaded file is missing from storage; upload it again"
+        await _fail(deps, document_id, content_hash, reason)
+        raise JobFailed(reason) from None
+    except TRANSIENT:
+        raise  # the embedder or the database is away: the job runs again later, from the start
     except Exception:
         logger.exception("ingestion failed", extra={"document_id": str(document_id)})
-        await _fail(deps, document_id, content_hash, "internal error while ingesting; see the server log")
+        reason = "internal error while ingesting; see the server log"
+        await _fail(deps, document_id, content_hash, reason)
+        raise JobFailed(reason) from None
 
 
 def _parse_and_split(path: Path, file_type: str, deps: IngestDeps) -> tuple[list[TextChunk], int | None]:
@@ -199,6 +205,17 @@ async def _set(
         raise _Superseded
 
 
+async def fail_document(deps: IngestDeps, document_id: uuid.UUID, reason: str) -> None:
+    """Mark the document failed whatever content it holds now (its job gave up for good)."""
+    async with deps.session_factory() as session:
+        await session.execute(
+            update(Document)
+            .where(Document.id == document_id, Document.status.in_(DocumentStatus.UNFINISHED))
+            .values(status=DocumentStatus.FAILED, error=reason, progress=0.0, updated_at=utcnow())
+        )
+        await session.commit()
+
+
 async def _fail(deps: IngestDeps, document_id: uuid.UUID, content_hash: str, reason: str) -> None:
     """Mark the document failed (its previous chunks, if any, stay searchable)."""
     async with deps.session_factory() as session:
@@ -208,19 +225,3 @@ async def _fail(deps: IngestDeps, document_id: uuid.UUID, content_hash: str, rea
             .values(status=DocumentStatus.FAILED, error=reason, progress=0.0, updated_at=utcnow())
         )
         await session.commit()
-
-
-async def recover_unfinished(session_factory: async_sessionmaker[AsyncSession]) -> list[uuid.UUID]:
-    """Documents a previous process left queued or half-done: requeue them all (from the start)."""
-    async with session_factory() as session:
-        ids = list(
-            await session.scalars(select(Document.id).where(Document.status.in_(DocumentStatus.UNFINISHED)))
-        )
-        if ids:
-            await session.execute(
-                update(Document)
-                .where(Document.id.in_(ids))
-                .values(status=DocumentStatus.QUEUED, progress=0.0)
-            )
-            await session.commit()
-    return ids

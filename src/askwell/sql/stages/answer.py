@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from askwell.llm.base import Message
+from askwell.ops import metrics
 from askwell.sql.charts import choose_visualization
 from askwell.sql.intent import READ_ONLY_REFUSAL
 from askwell.sql.plan import KIND, SqlPlan
@@ -23,6 +24,7 @@ class RefuseStage:
         yield turn.steps.start("answer", "Answering")
         turn.first_token_ms = turn.elapsed_ms()
         turn.answer.append(READ_ONLY_REFUSAL)
+        metrics.count_sql_outcome("refused")
         yield TokenEvent(content=READ_ONLY_REFUSAL)
         yield turn.steps.finish("answer", refused=True)
 
@@ -57,8 +59,14 @@ class AnswerStage:
             truncated=result.truncated,
             language=turn.language,
         )
-        async for event in _stream(turn, deps, prompt):
-            yield event
+        try:
+            async for event in _stream(turn, deps, prompt):
+                yield event
+        except Exception:
+            metrics.count_sql_outcome("failed")
+            raise
+        # "rescued": the query ran only after the model was asked again with an error.
+        metrics.count_sql_outcome("rescued" if plan.work.tries else "answered")
         yield turn.steps.finish("answer", completion_tokens=turn.usage.completion_tokens)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from askwell.errors import Invalid
+from askwell.ops import metrics
 from askwell.sql.execute import QueryResult, run_read_only
 from askwell.sql.stages.write import Attempt, SqlFailed, WriteSqlStage, give_up, sql_route
 from askwell.turn.events import ChatEvent, SqlEvent, TableEvent
@@ -33,6 +34,7 @@ class RunSqlStage:
                 )
             except Invalid as exc:  # the database refused it: ask again, with its message
                 if work.tries >= self._retries or exc.code == "sql_timeout":
+                    metrics.count_sql_outcome("failed")
                     yield turn.steps.finish("run", "error", error=exc.message)
                     raise
                 work.tries += 1
@@ -43,6 +45,7 @@ class RunSqlStage:
                 ):
                     yield event
                 if attempt.guarded is None:
+                    metrics.count_sql_outcome("failed")
                     yield turn.steps.finish("run", "error", error=attempt.error)
                     raise SqlFailed(give_up(work.tries, attempt)) from None
                 query = work.query = attempt.guarded

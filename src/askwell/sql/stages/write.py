@@ -12,6 +12,7 @@ from typing import Any
 
 from askwell.errors import AskwellError, Invalid
 from askwell.llm.base import GenerationOptions
+from askwell.ops import metrics
 from askwell.sql.guard import GuardedQuery, guard
 from askwell.sql.knowledge import SqlKnowledge
 from askwell.sql.plan import KIND, SqlPlan
@@ -75,6 +76,7 @@ class WriteSqlStage:
             async for event in self.write(turn, deps, plan, attempt, parent="generate_sql"):
                 yield event
         if attempt.guarded is None:
+            metrics.count_sql_outcome("failed")
             yield turn.steps.finish("generate_sql", "error")
             raise SqlFailed(give_up(work.tries, attempt))
         work.query = attempt.guarded
