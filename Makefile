@@ -11,7 +11,7 @@ LLAMA_CPP := llama-cpp-python==0.3.36
 MODEL_FILE := data/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
 
 .DEFAULT_GOAL := help
-.PHONY: help install web web-types run test test-fast lint format bench clean
+.PHONY: help install web web-types run prod prod-stop test test-fast lint format bench clean
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -53,6 +53,12 @@ web-types: $(STAMP) web/node_modules/.installed ## Regenerate web/src/api/schema
 
 run: install ## Start Askwell on http://127.0.0.1:8000 (SQLite, in-process memory, local model)
 	$(VENV)/bin/askwell serve
+
+prod: install ## Production topology on this machine: 2 APIs, worker, model server, PostgreSQL, Redis; nginx on :8080
+	scripts/prod.sh start
+
+prod-stop: ## Stop what `make prod` started (scripts/prod.sh status shows it)
+	scripts/prod.sh stop
 
 test: install ## Start PostgreSQL+pgvector and Redis, then run the whole suite (real model included)
 	eval "$$(scripts/test-services.sh start)" && scripts/e2e-browser.sh >/dev/null && $(PY) -m pytest -q -ra
