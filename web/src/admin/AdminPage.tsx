@@ -2,6 +2,7 @@ import { LoginForm } from "../components/LoginForm";
 import { useAuth } from "../lib/auth";
 import { Link } from "../lib/router";
 import { AssistantsAdmin } from "./AssistantsAdmin";
+import { JobsAdmin } from "./JobsAdmin";
 import { KnowledgeAdmin } from "./KnowledgeAdmin";
 import { UsersAdmin } from "./UsersAdmin";
 
@@ -9,6 +10,7 @@ const SECTIONS = [
   ["assistants", "Assistants"],
   ["knowledge", "Knowledge"],
   ["users", "Users"],
+  ["jobs", "Jobs"],
 ] as const;
 
 export function AdminPage({ section }: { section: string }) {
@@ -49,6 +51,7 @@ export function AdminPage({ section }: { section: string }) {
         {current === "assistants" && <AssistantsAdmin />}
         {current === "knowledge" && <KnowledgeAdmin />}
         {current === "users" && <UsersAdmin currentUserId={user.id} />}
+        {current === "jobs" && <JobsAdmin />}
       </main>
     </div>
   );

@@ -3,6 +3,7 @@ import { api } from "../api/client";
 import type { ConnectionTest, Connector, SqlConfig } from "../api/types";
 import { ErrorText, LiveNotice } from "../components/Feedback";
 import { IconPlus, IconTrash } from "../components/Icons";
+import { Link } from "../lib/router";
 import { useAction } from "../lib/useAction";
 
 interface Example {
@@ -44,6 +45,7 @@ export function SqlConnectorForm({ assistantId, connector, onSaved }: Props) {
   const save = useAction();
   const [test, setTest] = useState<ConnectionTest | null>(null);
   const connection = useAction();
+  const snapshot = useAction();
 
   const allowed = parseTables(tables);
 
@@ -75,6 +77,13 @@ export function SqlConnectorForm({ assistantId, connector, onSaved }: Props) {
       setTest(result);
       // A failed connection is an answer, not a failed request: its reason is shown the same way.
       if (!result.ok) connection.setError(result.error ?? "The connection failed.");
+    });
+
+  const refreshSchema = (saved: Connector) =>
+    snapshot.run(async () => {
+      const queued = await api.refreshConnector(saved.id);
+      // No job id: a snapshot of this connector is already queued or running.
+      return queued.job_id ? "Schema snapshot queued." : "A schema snapshot is already queued.";
     });
 
   const toggleTable = (table: string, on: boolean) => {
@@ -191,8 +200,27 @@ export function SqlConnectorForm({ assistantId, connector, onSaved }: Props) {
             {connection.busy ? "Testing…" : "Test connection"}
           </button>
         )}
+        {connector && (
+          <button
+            type="button"
+            className="button"
+            disabled={snapshot.busy}
+            aria-describedby={`${id}-refresh-hint`}
+            onClick={() => void refreshSchema(connector)}
+          >
+            {snapshot.busy ? "Queuing…" : "Refresh schema"}
+          </button>
+        )}
         <LiveNotice as="span">{save.notice}</LiveNotice>
+        <LiveNotice as="span">{snapshot.notice}</LiveNotice>
       </div>
+      <ErrorText error={snapshot.error} className="span-2" />
+      {connector && (
+        <p className="hint span-2" id={`${id}-refresh-hint`}>
+          Refresh the schema after tables or columns change in the database; the snapshot is taken in the
+          background (see <Link href="/admin/jobs">Jobs</Link>).
+        </p>
+      )}
       {!connector && <p className="hint span-2">Save first, then test the connection.</p>}
       {(test || connection.error) && (
         <div className="span-2 test-result" role="status">

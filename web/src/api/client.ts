@@ -9,8 +9,12 @@ import type {
   Connector,
   ConnectorType,
   HistoryMessage,
+  Job,
+  JobQuery,
   KnowledgeDocument,
   ModelList,
+  QueueStatus,
+  RefreshQueued,
   Role,
   SqlConfig,
   Token,
@@ -184,8 +188,24 @@ export const api = {
     request<Connector>("PATCH", `/connectors/${id}`, { json: fields }),
   deleteConnector: (id: string) => request<void>("DELETE", `/connectors/${id}`),
   testConnector: (id: string) => request<ConnectionTest>("POST", `/connectors/${id}/test`),
+  /** Takes a SQL connector's schema snapshot again, as a background job (202). */
+  refreshConnector: (id: string) => request<RefreshQueued>("POST", `/connectors/${id}/refresh`),
   documents: (connectorId: string) => request<KnowledgeDocument[]>("GET", `/connectors/${connectorId}/documents`),
   deleteDocument: (id: string) => request<void>("DELETE", `/documents/${id}`),
+
+  jobQueue: () => request<QueueStatus>("GET", "/jobs/queue"),
+  /** Jobs, newest first. */
+  jobs: ({ state, task, limit, offset }: JobQuery = {}) =>
+    request<Job[]>("GET", "/jobs", {
+      query: {
+        state: state ?? undefined,
+        task: task ?? undefined,
+        limit: limit === undefined ? undefined : String(limit),
+        offset: offset === undefined ? undefined : String(offset),
+      },
+    }),
+  /** Runs a failed job again (409 `job_not_failed` for any other). */
+  retryJob: (id: string) => request<Job>("POST", `/jobs/${encodeURIComponent(id)}/retry`),
 
   history: (sessionId: string) =>
     request<{ messages: HistoryMessage[] }>("GET", `/chat/${encodeURIComponent(sessionId)}/history`),

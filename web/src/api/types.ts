@@ -7,7 +7,7 @@
 // The schema also marks a response field optional when its model gives it a default
 // factory or None (pydantic describes the input side); where the app relies on such a
 // field, always sent, the refinement below makes it required again.
-import type { components } from "./schema.gen";
+import type { components, paths } from "./schema.gen";
 
 type Schemas = components["schemas"];
 
@@ -47,6 +47,18 @@ export type KnowledgeDocument = Refine<Schemas["DocumentRead"], { status: Docume
 /** What an upload answers; the rest of the document comes with the next listing. */
 export type UploadedDocument = Refine<Schemas["DocumentCreated"], { status: DocumentStatus }>;
 export type ConnectionTest = Schemas["ConnectionTest"];
+
+export type RefreshQueued = Schemas["RefreshQueued"];
+
+// --- background jobs ---------------------------------------------------------------------
+
+/** What `GET /jobs` filters on: state, task, limit, offset. */
+export type JobQuery = NonNullable<paths["/api/v1/jobs"]["get"]["parameters"]["query"]>;
+/** A job's state: the closed set the list's filter takes (JobRead types it as a string). */
+export type JobState = NonNullable<JobQuery["state"]>;
+export type Job = Refine<Schemas["JobRead"], { state: JobState }>;
+/** The queue's summary; the server counts every state, zeros included. */
+export type QueueStatus = Refine<Schemas["QueueRead"], { counts: Record<JobState, number> }>;
 
 // --- chat --------------------------------------------------------------------------------
 
