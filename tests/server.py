@@ -83,20 +83,19 @@ def running_server(data_dir: Path, **env: str) -> Iterator[str]:
 
 
 @contextmanager
-def running_redis(port: int) -> Iterator[None]:
-    """A throwaway redis-server on 127.0.0.1:port."""
+def running_redis(port: int, host: str = "127.0.0.1") -> Iterator[None]:
+    """A throwaway redis-server on host:port (another host than loopback: open to that network)."""
     server = os.environ.get("ASKWELL_TEST_REDIS_SERVER") or shutil.which("redis-server")
     assert server, "redis-server is not installed"
-    process = subprocess.Popen(
-        [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    command = [server, "--bind", host, "--port", str(port), "--save", "", "--appendonly", "no"]
+    if host != "127.0.0.1":
+        command += ["--protected-mode", "no"]  # no password: the test's own network only
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 10
         while True:
             try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                with socket.create_connection((host, port), timeout=0.2):
                     break
             except OSError:
                 if time.monotonic() > deadline:

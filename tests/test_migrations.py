@@ -26,8 +26,10 @@ MODEL_TABLES = {
     "documents",
     "chunks",
     "jobs",
+    "stored_files",
+    "stored_file_chunks",
 }
-HEAD = "0005"
+HEAD = "0006"
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from askwell.chat.models import ChatMessage, ChatSession
 from askwell.connectors.models import Connector
 from askwell.db import Base
 from askwell.documents.models import Chunk, Document
+from askwell.files.models import StoredFile, StoredFileChunk
 from askwell.jobs.models import Job
 
 metadata = Base.metadata
@@ -18,6 +19,8 @@ __all__ = [
     "Connector",
     "Document",
     "Job",
+    "StoredFile",
+    "StoredFileChunk",
     "User",
     "metadata",
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -20,6 +19,8 @@ from askwell.documents.retrieval.service import Retriever
 from askwell.documents.retrieval.vector_pg import ensure_hnsw_index
 from askwell.embeddings.base import Embedder
 from askwell.embeddings.registry import EmbedderRegistry
+from askwell.files.base import FileStore
+from askwell.files.registry import create_file_store
 from askwell.jobs.queue import JobQueue
 from askwell.jobs.setup import Role, build_queue
 from askwell.llm.base import ChatModel, GenerationOptions
@@ -42,10 +43,7 @@ class Runtime:
     signing_key: str
     credentials: CredentialBox
     kinds: KnowledgeKinds
-
-    @property
-    def uploads_dir(self) -> Path:
-        return self.settings.data_dir / "uploads"
+    files: FileStore  # uploaded files' bytes (ASKWELL_FILE_STORE), shared by API and workers
 
     @property
     def retriever(self) -> Retriever:
@@ -97,6 +95,7 @@ class Runtime:
             on_job=lambda job, outcome, seconds: metrics.observe_job(job.task, outcome, seconds),
             on_stats=lambda stats: metrics.set_queue_depth(stats.counts),
         )
+        files = create_file_store(settings)
         credentials = CredentialBox(
             settings.credentials_key.get_secret_value() if settings.credentials_key else signing_key(settings)
         )
@@ -115,6 +114,7 @@ class Runtime:
             jobs=jobs,
             signing_key=signing_key(settings),
             credentials=credentials,
+            files=files,
             kinds=KnowledgeKinds(
                 KindServices(
                     settings=settings,
@@ -122,6 +122,7 @@ class Runtime:
                     embedder=embedder,
                     credentials=credentials,
                     jobs=jobs,
+                    files=files,
                 )
             ),
         )
@@ -153,6 +154,7 @@ class Runtime:
 
     async def close(self) -> None:
         await self.jobs.close()
+        await self.files.close()
         for model in self.models.forget_all():  # remote models hold HTTP clients
             if (aclose := getattr(model, "aclose", None)) is not None:
                 await aclose()

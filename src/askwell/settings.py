@@ -113,6 +113,26 @@ class Settings(BaseSettings):
     embedding_threads: int = Field(default=0, ge=0, description="Inference threads; 0 means one per core.")
 
     max_upload_mb: int = Field(default=50, ge=1, description="Largest accepted upload, per file.")
+    # Where uploaded files' bytes live (askwell.files): workers on other machines need
+    # "database" or "s3"; "local" is a folder every process must see.
+    file_store: str = Field(
+        default="local",
+        description='"local": a folder (ASKWELL_FILE_STORE_DIR); "database": in the Askwell database; '
+        '"s3": an S3-compatible bucket (ASKWELL_S3_*).',
+    )
+    file_store_dir: Path | None = Field(
+        default=None, description="The local store's folder; default: <data_dir>/uploads."
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None, description="S3-compatible endpoint (MinIO, Ceph, Garage...); unset: AWS S3."
+    )
+    s3_bucket: str | None = Field(default=None, description="The bucket (it must exist).")
+    s3_prefix: str = Field(default="", description='Key prefix inside the bucket, e.g. "askwell/".')
+    s3_region: str | None = Field(default=None, description="Region; unset: boto3's default.")
+    s3_access_key_id: SecretStr | None = Field(
+        default=None, description="Access key; unset: boto3's credential chain (AWS_* variables, a role)."
+    )
+    s3_secret_access_key: SecretStr | None = None
     chunk_tokens: int = Field(default=200, ge=32, le=2048, description="Chunk size in embedder tokens.")
     chunk_overlap: int = Field(default=40, ge=0, le=512, description="Tokens repeated between chunks.")
     sql_max_rows: int = Field(default=1000, ge=1, le=100_000, description="LIMIT imposed on generated SQL.")

@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,10 +35,11 @@ class Cluster:
     data: Path
     port: int
     log: Path
+    host: str = "127.0.0.1"
 
     @property
     def url(self) -> str:
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
+        return f"postgresql+asyncpg://postgres@{self.host}:{self.port}/postgres"
 
     def _ctl(self, *args: str) -> None:
         subprocess.run(
@@ -58,8 +59,9 @@ class Cluster:
 
 
 @contextmanager
-def running_postgres(port: int) -> Iterator[Cluster]:
-    """initdb (trust, 127.0.0.1 only, durability off), start; stop and remove afterwards."""
+def running_postgres(port: int, *, host: str = "127.0.0.1", trust: Sequence[str] = ()) -> Iterator[Cluster]:
+    """initdb (trust, durability off), start on host:port (127.0.0.1 by default; clients from
+    the `trust` networks, e.g. a test's veth /30, get in too); stop and remove afterwards."""
     folder = Path(tempfile.mkdtemp(prefix="askwell-pg-", dir="/tmp"))
     data = folder / "data"
     if os.geteuid() == 0:
@@ -80,13 +82,18 @@ def running_postgres(port: int) -> Iterator[Cluster]:
         timeout=120,
     )
     settings = (
-        f"listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{folder}'\n"
+        f"listen_addresses = '{host}'\nport = {port}\nunix_socket_directories = '{folder}'\n"
         "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 100\n"
     )
     subprocess.run(
         _as_postgres("sh", "-c", f"cat >> {data}/postgresql.conf"), input=settings.encode(), check=True
     )
-    cluster = Cluster(data=data, port=port, log=folder / "postgres.log")
+    if trust:
+        rules = "".join(f"host all all {network} trust\n" for network in trust)
+        subprocess.run(
+            _as_postgres("sh", "-c", f"cat >> {data}/pg_hba.conf"), input=rules.encode(), check=True
+        )
+    cluster = Cluster(data=data, port=port, log=folder / "postgres.log", host=host)
     cluster.start()
     try:
         yield cluster

@@ -1,5 +1,6 @@
 """Real `askwell worker` processes for the fault tests: started with the test's settings as
-environment, stopped (or killed with SIGKILL) by pid."""
+environment (optionally inside a network namespace, as on another host), stopped (or
+killed with SIGKILL) by pid."""
 
 from __future__ import annotations
 
@@ -40,12 +41,19 @@ def worker_env(settings: Settings) -> dict[str, str]:
 
 @contextmanager
 def running_worker(
-    settings: Settings, log_path: Path, *, concurrency: int = 1
+    settings: Settings, log_path: Path, *, concurrency: int = 1, netns: str | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """An `askwell worker` until the block ends (SIGTERM, then SIGKILL if it lingers)."""
+    """An `askwell worker` until the block ends (SIGTERM, then SIGKILL if it lingers).
+
+    With `netns`, it runs in that network namespace (`ip netns exec`, which execs the worker:
+    the pid is the worker's own).
+    """
+    command = [askwell_command(), "worker", "--concurrency", str(concurrency)]
+    if netns is not None:
+        command = ["ip", "netns", "exec", netns, *command]
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [askwell_command(), "worker", "--concurrency", str(concurrency)],
+            command,
             env=worker_env(settings),
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -106,7 +106,7 @@ async def ingest_paths(
                     session=session,
                     connector=connector,
                     uploads=uploads,
-                    uploads_dir=runtime.uploads_dir,
+                    files=runtime.files,
                     max_bytes=max_bytes,
                 )
                 jobs = await enqueue_ingestion(runtime.jobs, session, to_ingest)

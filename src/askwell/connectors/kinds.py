@@ -22,6 +22,7 @@ from askwell.connectors.models import Connector
 from askwell.connectors.secrets import CredentialBox
 from askwell.embeddings.base import Embedder
 from askwell.errors import Invalid
+from askwell.files.base import FileStore
 from askwell.jobs.base import Task
 from askwell.jobs.queue import JobQueue
 from askwell.settings import Settings
@@ -51,6 +52,7 @@ class KindServices:
     embedder: Embedder
     credentials: CredentialBox
     jobs: JobQueue
+    files: FileStore  # where uploaded files' bytes live (ASKWELL_FILE_STORE)
 
 
 @dataclass(frozen=True)

@@ -40,12 +40,12 @@ class DocumentsKind:
         # One in-memory vector index per runtime: SQLite's vector search (pgvector needs none).
         self.retriever = Retriever(services.embedder, MemoryVectorIndex())
         settings = services.settings
-        self._uploads_dir = settings.data_dir / "uploads"
+        self._files = services.files
         self._stages: dict[Phase, Sequence[Stage]] = {Phase.GATHER: [RetrieveStage(self.retriever)]}
         ingest = IngestDeps(
             session_factory=services.session_factory,
             embedder=services.embedder,
-            uploads_dir=self._uploads_dir,
+            files=services.files,
             chunk_tokens=settings.chunk_tokens,
             chunk_overlap=settings.chunk_overlap,
             limits=ParseLimits(),
@@ -78,7 +78,7 @@ class DocumentsKind:
         ids = [d.id for d in documents]
 
         async def remove_files() -> None:
-            await service.remove_files(uploads_dir=self._uploads_dir, document_ids=ids)
+            await service.remove_files(files=self._files, document_ids=ids)
 
         return remove_files
 

@@ -44,7 +44,7 @@ async def upload_documents(
         session=session,
         connector=connector,
         uploads=uploads,
-        uploads_dir=runtime.uploads_dir,
+        files=runtime.files,
         max_bytes=max_bytes,
     )
     jobs = await enqueue_ingestion(runtime.jobs, session, to_ingest, request_id=current_request_id())
@@ -74,7 +74,7 @@ async def delete_document(
     document = await service.get(session=session, document_id=document_id)
     await service.delete(session=session, document=document)
     await session.commit()
-    await service.remove_files(uploads_dir=runtime.uploads_dir, document_ids=[document_id])
+    await service.remove_files(files=runtime.files, document_ids=[document_id])
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

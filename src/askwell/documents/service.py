@@ -7,12 +7,10 @@ costs nothing; a changed file is re-ingested and replaces its chunks when ready.
 
 from __future__ import annotations
 
-import hashlib
-import os
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
 import anyio
@@ -23,8 +21,11 @@ from askwell.connectors.models import Connector
 from askwell.db import utcnow
 from askwell.documents.models import Document, DocumentStatus
 from askwell.documents.parsing import SUPPORTED_TYPES, detect_type
-from askwell.documents.storage import display_name, document_path, remove_document_files
-from askwell.errors import Invalid, NotFound, PayloadTooLarge, UnsupportedMediaType
+from askwell.documents.storage import display_name, document_key, document_prefix
+from askwell.errors import Invalid, NotFound, PayloadTooLarge, Unavailable, UnsupportedMediaType
+from askwell.files.base import FileStore, StoredFile
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -89,58 +90,92 @@ async def accept_uploads(
     session: AsyncSession,
     connector: Connector,
     uploads: Sequence[Upload],
-    uploads_dir: Path,
+    files: FileStore,
     max_bytes: int,
 ) -> tuple[list[Document], list[uuid.UUID]]:
-    """Store the files and create or update their documents; returns them and the ids to ingest."""
+    """Store the files and create or update their documents; returns them and the ids to ingest.
+
+    Every file is stored before the session writes anything: on SQLite the store (the
+    database store, another connection) would otherwise wait for this session's write lock.
+    A failure removes what this call stored for new documents.
+    """
     types = check_uploads(uploads, max_bytes=max_bytes)
-    documents: list[Document] = []
-    to_ingest: list[uuid.UUID] = []
-    for upload, file_type in zip(uploads, types, strict=True):
-        name = display_name(upload.name)
-        staged = uploads_dir / ".incoming" / uuid.uuid4().hex
-        content_hash = await anyio.to_thread.run_sync(_copy_and_hash, upload.file, staged)
-        existing = await session.scalar(
-            select(Document).where(Document.connector_id == connector.id, Document.name == name)
-        )
-        if (
-            existing is not None
-            and existing.content_hash == content_hash
-            and existing.status != DocumentStatus.FAILED
-        ):
-            staged.unlink(missing_ok=True)  # unchanged: nothing to do
-            documents.append(existing)
-            continue
-        document = existing or Document(
-            id=uuid.uuid4(),
-            connector_id=connector.id,
-            assistant_id=connector.assistant_id,
-            name=name,
-            chunks=0,
-        )
-        document.type, document.size_bytes, document.content_hash = file_type, upload.size, content_hash
-        document.status, document.progress, document.error = DocumentStatus.QUEUED, 0.0, None
-        document.updated_at = utcnow()
-        if existing is None:
-            session.add(document)
-        target = document_path(uploads_dir, document.id, name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged, target)
-        documents.append(document)
-        to_ingest.append(document.id)
-    await session.flush()
+    planned: dict[str, _Planned] = {}  # by name: a name given twice, the later file wins
+    stored: list[_Planned] = []
+    try:
+        for upload, file_type in zip(uploads, types, strict=True):
+            name = display_name(upload.name)
+            plan = planned.get(name)
+            if plan is None:
+                existing = await session.scalar(
+                    select(Document).where(Document.connector_id == connector.id, Document.name == name)
+                )
+                document_id = existing.id if existing is not None else uuid.uuid4()
+                plan = planned[name] = _Planned(name=name, existing=existing, document_id=document_id)
+            upload.file.seek(0)
+            # An unchanged file is written again under its own key: the same bytes, atomically.
+            plan.file = await files.put(document_key(plan.document_id, name), upload.file)
+            plan.file_type = file_type
+            stored.append(plan)
+        documents = [_apply(session, connector, plan) for plan in stored]
+        await session.flush()
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await _discard(files, [p.document_id for p in planned.values() if p.existing is None and p.file])
+        raise
+    to_ingest = list(dict.fromkeys(p.document_id for p in stored if p.changed))
     return documents, to_ingest
 
 
-def _copy_and_hash(source: BinaryIO, target: Path) -> str:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    source.seek(0)
-    with target.open("wb") as out:
-        while block := source.read(1024 * 1024):
-            digest.update(block)
-            out.write(block)
-    return digest.hexdigest()
+@dataclass
+class _Planned:
+    """One document of an upload: its row (if it exists), and the file stored for it."""
+
+    name: str
+    existing: Document | None
+    document_id: uuid.UUID
+    file: StoredFile | None = None
+    file_type: str = ""
+    changed: bool = False
+    document: Document | None = None
+
+
+async def _discard(files: FileStore, document_ids: list[uuid.UUID]) -> None:
+    """Remove the files stored for documents that will not exist (best effort: the store may
+    be what failed, and the caller's error is the one to report)."""
+    try:
+        await remove_files(files=files, document_ids=document_ids)
+    except (Unavailable, OSError) as exc:
+        logger.warning("Could not remove the files of a failed upload: %s", exc)
+
+
+def _apply(session: AsyncSession, connector: Connector, plan: _Planned) -> Document:
+    assert plan.file is not None
+    existing = plan.document or plan.existing
+    if (
+        existing is not None
+        and existing.content_hash == plan.file.sha256
+        and existing.status != DocumentStatus.FAILED
+    ):
+        return existing  # unchanged: nothing to ingest
+    document = existing or Document(
+        id=plan.document_id,
+        connector_id=connector.id,
+        assistant_id=connector.assistant_id,
+        name=plan.name,
+        chunks=0,
+    )
+    document.type, document.size_bytes, document.content_hash = (
+        plan.file_type,
+        plan.file.size,
+        plan.file.sha256,
+    )
+    document.status, document.progress, document.error = DocumentStatus.QUEUED, 0.0, None
+    document.updated_at = utcnow()
+    if existing is None:
+        session.add(document)
+    plan.document, plan.changed = document, True
+    return document
 
 
 async def delete(*, session: AsyncSession, document: Document) -> None:
@@ -149,6 +184,7 @@ async def delete(*, session: AsyncSession, document: Document) -> None:
     await session.flush()
 
 
-async def remove_files(*, uploads_dir: Path, document_ids: Sequence[uuid.UUID]) -> None:
+async def remove_files(*, files: FileStore, document_ids: Sequence[uuid.UUID]) -> None:
+    """Remove the stored files of deleted documents (after the deletion is committed)."""
     for document_id in document_ids:
-        await anyio.to_thread.run_sync(remove_document_files, uploads_dir, document_id)
+        await files.delete_prefix(document_prefix(document_id))

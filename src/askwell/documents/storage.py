@@ -1,13 +1,13 @@
-"""Where uploaded files are kept: <data_dir>/uploads/<document id>/<file name>.
+"""How uploaded files are named in the file store: "<document id>/<safe file name>".
 
 The original is kept so a document can be re-ingested (new embedder, new chunk size)
-without asking for the file again.
+without asking for the file again; the bytes live in the configured store (askwell.files:
+a local folder, the database or S3).
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 import uuid
 from pathlib import Path
 
@@ -28,9 +28,11 @@ def display_name(name: str) -> str:
     return "/".join(parts)[-255:] or "file"
 
 
-def document_path(uploads_dir: Path, document_id: uuid.UUID, name: str) -> Path:
-    return uploads_dir / str(document_id) / safe_name(name)
+def document_key(document_id: uuid.UUID, name: str) -> str:
+    """The store key of a document's file (the local store's path under its folder)."""
+    return f"{document_prefix(document_id)}{safe_name(name)}"
 
 
-def remove_document_files(uploads_dir: Path, document_id: uuid.UUID) -> None:
-    shutil.rmtree(uploads_dir / str(document_id), ignore_errors=True)
+def document_prefix(document_id: uuid.UUID) -> str:
+    """The prefix of every key of one document."""
+    return f"{document_id}/"

@@ -29,8 +29,9 @@ from askwell.documents.ingestion.tokens import token_counter
 from askwell.documents.models import Chunk, Document, DocumentStatus
 from askwell.documents.parsing import ParseError, ParseLimits, parse
 from askwell.documents.retrieval.service import embedder_signature
-from askwell.documents.storage import document_path
+from askwell.documents.storage import document_key
 from askwell.embeddings.base import Embedder
+from askwell.files.base import FileStore
 from askwell.jobs.base import TRANSIENT, JobFailed
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ _PROGRESS_EVERY_S = 1.0
 class IngestDeps:
     session_factory: async_sessionmaker[AsyncSession]
     embedder: Embedder
-    uploads_dir: Path
+    files: FileStore
     chunk_tokens: int
     chunk_overlap: int
     limits: ParseLimits = field(default_factory=ParseLimits)
@@ -62,9 +63,10 @@ async def ingest_document(document_id: uuid.UUID, deps: IngestDeps) -> None:
             return
         content_hash, name, file_type = document.content_hash, document.name, document.type
         await _set(session, document_id, status=DocumentStatus.PARSING, progress=0.0, error=None)
-    path = document_path(deps.uploads_dir, document_id, name)
     try:
-        chunks, pages = await anyio.to_thread.run_sync(_parse_and_split, path, file_type, deps)
+        # A worker on another machine reads the file from the store (a temporary copy).
+        async with deps.files.local_copy(document_key(document_id, name)) as path:
+            chunks, pages = await anyio.to_thread.run_sync(_parse_and_split, path, file_type, deps)
         if not chunks:
             raise ParseError("no text found in the file")
         async with deps.session_factory() as session:
