@@ -89,7 +89,8 @@ print_exports() {
 
 cmd_start() {
     with_lock
-    apt_install_missing postgresql-${PG_MAJOR} postgresql-server-dev-${PG_MAJOR} redis-server make gcc
+    # iproute2: `ip netns` for the fault test whose worker runs on another (namespace) host.
+    apt_install_missing postgresql-${PG_MAJOR} postgresql-server-dev-${PG_MAJOR} redis-server make gcc iproute2
     [ -x "$PG_BIN/pg_ctl" ] || die "$PG_BIN/pg_ctl missing after install"
     command -v redis-server >/dev/null 2>&1 || die "redis-server missing after install"
     build_pgvector
