@@ -501,13 +501,15 @@ async def run_load(
     request_timeout_s: float,
     rate: float | None = None,
     client_kind: str = "raw",
+    drain: bool = False,
 ) -> LoadResult:
     """`chats` chats, at most `concurrency` at a time, each session kept for a few turns.
 
     Closed loop by default: `concurrency` workers, each sending its next chat as soon as
     the last one is done. With `rate`: open loop, chat n is due at n / rate seconds (later
     if `concurrency` chats are already in flight; those are counted as late starts).
-    Turns of one session never overlap.
+    Turns of one session never overlap. With `drain`, the deadline stops new chats only: one
+    already sent gets the whole `request_timeout_s` (else it is cut at the deadline, an error).
     """
     result = LoadResult()
     numbers = itertools.count()
@@ -529,7 +531,8 @@ async def run_load(
                 return
             if turn % turns_per_session == 0:
                 session_id = f"bench-{tag}-s{next(sessions)}"
-            chat = await client.chat(body(number, session_id), min(request_timeout_s, left))
+            timeout_s = request_timeout_s if drain else min(request_timeout_s, left)
+            chat = await client.chat(body(number, session_id), timeout_s)
             result.chats.append(chat)
 
     async def open_loop(rate: float) -> None:
