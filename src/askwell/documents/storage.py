@@ -11,21 +11,30 @@ import re
 import uuid
 from pathlib import Path
 
+from askwell.documents.names import clean_text
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 
 
 def safe_name(name: str) -> str:
-    """A file name with no directory parts or odd characters (the display name stays as given)."""
-    base = Path(name.replace("\\", "/")).name.strip() or "file"
+    """A file name with no directory parts or odd characters (ASCII only, for any store)."""
+    base = Path(clean_text(name).replace("\\", "/")).name.strip() or "file"
     cleaned = _UNSAFE.sub("_", base).lstrip(".")
     return cleaned[:200] or "file"
 
 
 def display_name(name: str) -> str:
     """The name shown and matched for re-uploads: a relative path is kept ("guides/setup.md",
-    so same-named files of different folders stay apart), without "..", "." or a root."""
-    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".", "..")]
-    return "/".join(parts)[-255:] or "file"
+    so same-named files of different folders stay apart), without "..", "." or a root, and
+    without controls, bidi overrides or zero-width characters (askwell.documents.names).
+
+    Documents stored before this cleaning keep their names as they were uploaded (no
+    migration): a name is only cleaned when a file comes in, so re-uploading such a file
+    matches by the clean name and makes a new document beside the old one.
+    """
+    parts = [clean_text(p) for p in name.replace("\\", "/").split("/")]
+    kept = [p for p in parts if p not in ("", ".", "..")]
+    return "/".join(kept)[-255:].lstrip("/") or "file"
 
 
 def document_key(document_id: uuid.UUID, name: str) -> str:
