@@ -1,6 +1,7 @@
 # Shared by scripts/test-services.sh (the suite's throwaway services) and scripts/prod.sh
 # (`make prod`): installing Debian packages, building pgvector, and running one PostgreSQL 15
-# cluster and one Redis under a state folder, on 127.0.0.1 only. Source it; do not run it.
+# cluster, one Redis and (tests only) one MariaDB under a state folder, on 127.0.0.1 only.
+# Source it; do not run it.
 #
 # The caller sets, before sourcing:
 #   LOG_TAG        prefix of log lines ("test-services", "prod")
@@ -8,6 +9,8 @@
 #   STATE_DIR_VAR / PG_PORT_VAR   the environment variables that set them (for error messages)
 #   PG_FOREIGN_OK  1: a server already on PG_PORT is reused when it has the database; 0: refused
 # and defines write_pg_config and ensure_pg_objects (the cluster's settings, roles, database).
+# For MariaDB (start_mariadb / stop_mariadb): MARIA_PORT, MARIA_PORT_VAR, and a function
+# ensure_maria_objects (its databases and accounts, made through maria_admin).
 # Optional: REDIS_CONF, a redis.conf passed to redis-server before the flags below (prod.sh
 # keeps its password there); REDISCLI_AUTH in the environment lets redis-cli authenticate;
 # INITDB_FSYNC=1 makes initdb fsync what it writes (the default, --no-sync, suits tests).
@@ -27,6 +30,13 @@ VECTOR_CONTROL=/usr/share/postgresql/${PG_MAJOR}/extension/vector.control
 REDIS_DIR=${STATE_DIR}/redis
 REDIS_PID=${STATE_DIR}/redis.pid
 REDIS_LOG=${STATE_DIR}/redis.log
+
+MARIA_BIN=/usr/sbin/mariadbd
+MARIA_DIR=${STATE_DIR}/mariadb
+MARIA_DATA=${MARIA_DIR}/data
+MARIA_SOCK=${MARIA_DIR}/run/mariadb.sock
+MARIA_PID=${MARIA_DIR}/run/mariadb.pid
+MARIA_LOG=${MARIA_DIR}/mariadb.log
 
 TRIXIE_SRC_LIST=/etc/apt/sources.list.d/askwell-trixie-src.sources
 APT_LOCK_TIMEOUT=600
@@ -67,6 +77,15 @@ need_root() {
 as_pg() {
     if [ "$(id -u)" -eq 0 ]; then
         runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+# The same for MariaDB, whose server refuses to run as root: the `mysql` OS user.
+as_mysql() {
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u mysql -- "$@"
     else
         "$@"
     fi
@@ -297,6 +316,87 @@ stop_redis() {
     else
         log "redis: not running"
     fi
+}
+
+# --- MariaDB (tests: the MySQL/MariaDB SQL connectors) ----------------------------
+
+# The account that owns the server: mariadb-install-db gives root@localhost (and, when not
+# run as root, the current OS user) unix_socket authentication, so the admin client needs
+# no password, only the socket, and connects as the OS user running this script.
+maria_admin() {
+    mariadb --no-defaults --protocol=socket --socket="$MARIA_SOCK" -u "$(id -un)" "$@"
+}
+
+maria_is_ours_running() {
+    [ -S "$MARIA_SOCK" ] && mariadb-admin --no-defaults --protocol=socket --socket="$MARIA_SOCK" \
+        -u "$(id -un)" ping >/dev/null 2>&1
+}
+
+maria_port_in_use() {
+    # mariadb-admin ping succeeds even when the login is refused: any server on the port counts.
+    mariadb-admin --no-defaults --protocol=tcp -h 127.0.0.1 -P "$MARIA_PORT" --connect-timeout=2 \
+        -u askwell-probe ping >/dev/null 2>&1
+}
+
+start_mariadb() {
+    if maria_is_ours_running; then
+        log "mariadb: reusing running server at $MARIA_DATA (port $MARIA_PORT)"
+        ensure_maria_objects
+        return 0
+    fi
+    if maria_port_in_use; then
+        die "port $MARIA_PORT is in use by another MySQL/MariaDB server (not the one at $MARIA_DATA); stop it or set ${MARIA_PORT_VAR}"
+    fi
+
+    mkdir -p "$MARIA_DIR"
+    if [ "$(id -u)" -eq 0 ]; then
+        id mysql >/dev/null 2>&1 || die "OS user 'mysql' missing (is mariadb-server installed?)"
+        chown mysql:mysql "$MARIA_DIR"
+        as_mysql test -x "$STATE_DIR" -a -w "$MARIA_DIR" \
+            || die "OS user 'mysql' cannot use $MARIA_DIR; pick an ${STATE_DIR_VAR} it can reach (e.g. under /tmp)"
+    fi
+    as_mysql mkdir -p "$(dirname "$MARIA_SOCK")"
+    local owner=mysql
+    [ "$(id -u)" -eq 0 ] || owner=$(id -un)
+    if [ ! -d "$MARIA_DATA/mysql" ]; then
+        log "mariadb: mariadb-install-db $MARIA_DATA"
+        # --no-defaults: nothing from /etc/mysql (a system server's port, socket or datadir).
+        as_mysql mariadb-install-db --no-defaults --datadir="$MARIA_DATA" --user="$owner" \
+            --auth-root-authentication-method=socket --skip-test-db --skip-name-resolve >"$MARIA_DIR/install.log" 2>&1 \
+            || { tail -n 30 "$MARIA_DIR/install.log" >&2; die "mariadb-install-db failed (see $MARIA_DIR/install.log)"; }
+    fi
+
+    log "mariadb: starting on 127.0.0.1:$MARIA_PORT (log: $MARIA_LOG)"
+    # A throwaway server: no binary log, no doublewrite, the redo log flushed once a second.
+    # The server runs in the foreground of a background subshell (it has no --daemonize);
+    # setsid keeps it out of the caller's process group, 9>&- out of our lock.
+    as_mysql setsid "$MARIA_BIN" --no-defaults --datadir="$MARIA_DATA" \
+        --bind-address=127.0.0.1 --port="$MARIA_PORT" --skip-networking=0 \
+        --socket="$MARIA_SOCK" --pid-file="$MARIA_PID" --log-error="$MARIA_LOG" \
+        --skip-name-resolve --skip-log-bin --max-connections=200 \
+        --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --innodb-buffer-pool-size=64M \
+        </dev/null >/dev/null 2>&1 9>&- &
+    for _ in $(seq 1 150); do
+        maria_is_ours_running && { log "mariadb: up"; ensure_maria_objects; return 0; }
+        sleep 0.2
+    done
+    tail -n 30 "$MARIA_LOG" >&2 2>/dev/null || true
+    die "mariadb did not answer on $MARIA_SOCK within 30s (see $MARIA_LOG)"
+}
+
+stop_mariadb() {
+    if ! maria_is_ours_running; then
+        log "mariadb: not running"
+        return 0
+    fi
+    log "mariadb: stopping server at $MARIA_DATA"
+    mariadb-admin --no-defaults --protocol=socket --socket="$MARIA_SOCK" -u "$(id -un)" shutdown \
+        || die "mariadb-admin shutdown failed"
+    for _ in $(seq 1 150); do
+        [ -e "$MARIA_PID" ] || return 0
+        sleep 0.2
+    done
+    die "mariadb at $MARIA_DATA did not shut down within 30s"
 }
 
 # --- locking ---------------------------------------------------------------------

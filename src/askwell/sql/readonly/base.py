@@ -29,6 +29,10 @@ class ReadOnlyBackend(Protocol):
         """An engine whose every connection refuses writes (may raise ImportError for a driver)."""
         ...
 
+    def on_server(self, conn: AsyncConnection) -> ReadOnlyBackend:
+        """The set-up for the server a connection reached (a `mysql://` URL may reach MariaDB)."""
+        ...
+
     def session_statements(self, timeout_ms: int) -> list[str]:
         """What runs before each query on a fresh transaction (`timeout_ms` >= 1)."""
         ...

@@ -47,6 +47,9 @@ class PostgresBackend:
             },
         )
 
+    def on_server(self, conn: AsyncConnection) -> ReadOnlyBackend:
+        return self
+
     def session_statements(self, timeout_ms: int) -> list[str]:
         return [
             "SET TRANSACTION READ ONLY",

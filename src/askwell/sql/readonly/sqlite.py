@@ -94,6 +94,9 @@ class SQLiteBackend:
 
         return create_async_engine("sqlite+aiosqlite://", async_creator=connect, poolclass=NullPool)
 
+    def on_server(self, conn: AsyncConnection) -> ReadOnlyBackend:
+        return self
+
     def session_statements(self, timeout_ms: int) -> list[str]:
         return []  # the connection itself refuses writes; the timeout is the deadline below
 
