@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -144,6 +144,21 @@ def nginx(ports: list[int], folder: Path) -> Iterator[str]:
         process.wait(timeout=10)
 
 
+@contextlib.asynccontextmanager
+async def fresh_topology(args: argparse.Namespace, data_dir: Path) -> AsyncIterator[dict[str, str]]:
+    """A fresh, migrated database and a queue of its own: the settings every process of one
+    measured topology gets; the database and the queue's Redis keys go afterwards."""
+    database, name = await co.create_database(args.database_url)
+    queue = f"bench-{uuid.uuid4().hex[:8]}"
+    env = env_for(data_dir, database, args.redis_url, queue)
+    try:
+        await _migrate(env, data_dir.parent)
+        yield env
+    finally:
+        await co.drop_database(args.database_url, name)
+        await co.delete_redis_keys(args.redis_url, f"{queue}*")
+
+
 async def _migrate(env: dict[str, str], cwd: Path) -> None:
     command = [askwell_command(), "migrate"]
     await asyncio.to_thread(subprocess.run, command, env=env, cwd=cwd, check=True, capture_output=True)
@@ -156,12 +171,7 @@ def _port(server: co.Server) -> int:
 async def chat_part(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for count in (2, 1):
-        database, name = await co.create_database(args.database_url)
-        queue = f"bench-{uuid.uuid4().hex[:8]}"
-        data_dir = workdir / f"chat-{count}"
-        env = env_for(data_dir, database, args.redis_url, queue)
-        try:
-            await _migrate(env, workdir)
+        async with fresh_topology(args, workdir / f"chat-{count}") as env:
             assistant_id = await asyncio.to_thread(co.create_assistant, env, workdir)
             folder = Path(tempfile.mkdtemp(dir=workdir))
             with (
@@ -203,9 +213,6 @@ async def chat_part(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 for b, a in zip(rss_before, rss_after, strict=True)
             ]
             results[f"{count}_api"] = figures
-        finally:
-            await co.drop_database(args.database_url, name)
-            await co.delete_redis_keys(args.redis_url, f"{queue}*")
     two, one = results["2_api"], results["1_api"]
     if two["chats_per_s"] and one["chats_per_s"]:
         results["chats_per_s_ratio_2_vs_1"] = round(two["chats_per_s"] / one["chats_per_s"], 2)
@@ -220,13 +227,7 @@ async def ingest_part(args: argparse.Namespace, workdir: Path) -> dict[str, Any]
         )
     results: dict[str, Any] = {}
     for workers in (1, 2):
-        database, name = await co.create_database(args.database_url)
-        queue = f"bench-{uuid.uuid4().hex[:8]}"
-        data_dir = workdir / f"ingest-{workers}"
-        env = env_for(data_dir, database, args.redis_url, queue)
-        env["ASKWELL_WARM_UP"] = "false"
-        try:
-            await _migrate(env, workdir)
+        async with fresh_topology(args, workdir / f"ingest-{workers}") as env:
             folder = Path(tempfile.mkdtemp(dir=workdir))
             with contextlib.ExitStack() as stack:
                 [api] = stack.enter_context(api_processes(1, env, workdir))
@@ -241,9 +242,6 @@ async def ingest_part(args: argparse.Namespace, workdir: Path) -> dict[str, Any]
                         )
                     )
                 results[f"{workers}_worker"] = await _ingest(url, pages, args.corpus)
-        finally:
-            await co.drop_database(args.database_url, name)
-            await co.delete_redis_keys(args.redis_url, f"{queue}*")
     one, two = results["1_worker"], results["2_worker"]
     results["pages_per_s_ratio_2_vs_1"] = round(two["pages_per_s"] / one["pages_per_s"], 2)
     return results
