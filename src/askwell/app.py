@@ -33,6 +33,7 @@ from askwell.ops.router import router as ops_router
 from askwell.runtime import Runtime
 from askwell.settings import Settings, get_settings
 from askwell.web import mount_web_app
+from askwell.web.security_headers import SecurityHeadersMiddleware
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,11 @@ def create_app(
         )
     if settings.metrics_enabled:
         app.add_middleware(HttpMetricsMiddleware)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        frame_ancestors=settings.frame_ancestors,
+        docs_paths=[p for p in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if p],
+    )
     app.add_middleware(RequestIdMiddleware)  # outermost: every log line of a request carries its id
     app.include_router(ops_router)  # /healthz, /readyz and /metrics at the root, for probes and scrapers
     for router in (

@@ -6,12 +6,15 @@ folder, in-process memory, no external service.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_FRAME_ANCESTOR = re.compile(r"'self'|https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
 class Settings(BaseSettings):
@@ -34,6 +37,13 @@ class Settings(BaseSettings):
     port: int = 8000
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS; none by default."
+    )
+    frame_ancestors: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Origins allowed to show Askwell's pages in a frame (an embedded chat); none by "
+            "default, so no other site can frame the app (clickjacking)."
+        ),
     )
 
     secret_key: SecretStr | None = Field(
@@ -234,6 +244,18 @@ class Settings(BaseSettings):
         from askwell.ratelimit import parse_networks
 
         parse_networks(value)
+        return [v.strip() for v in value]
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _check_frame_ancestors(cls, value: list[str]) -> list[str]:
+        # Each entry lands in a Content-Security-Policy header: a `;` or a space would let a
+        # typo (or a hostile value) add directives, so only plain origins pass.
+        for origin in value:
+            if not _FRAME_ANCESTOR.fullmatch(origin.strip()):
+                raise ValueError(
+                    f"frame_ancestors: {origin!r} is not an origin such as https://intranet.example.com"
+                )
         return [v.strip() for v in value]
 
     # Operations: logs, readiness, metrics (askwell.ops).

@@ -101,3 +101,34 @@ def test_nothing_is_mounted_without_a_build(tmp_path: Path) -> None:
     app = FastAPI()
     assert web.mount_web_app(app, tmp_path) is False
     assert web.mount_web_app(app, tmp_path / "missing") is False
+
+
+@pytest.mark.parametrize("path", ["/", "/assets/index-abc123.js", "/api/v1/health", "/api/v1/assistants"])
+async def test_every_response_carries_the_security_headers(client: httpx.AsyncClient, path: str) -> None:
+    headers = (await client.get(path)).headers
+    policy = headers["content-security-policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["script-src"] == "'self'"  # no inline script, no eval, no other origin
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["object-src"] == "'none'"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+
+
+async def test_the_api_docs_keep_their_scripts_but_not_framing(client: httpx.AsyncClient) -> None:
+    headers = (await client.get("/api/v1/docs")).headers
+    assert headers["content-security-policy"] == "frame-ancestors 'none'"
+    assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_frame_ancestors_lists_the_embedding_origins_and_refuses_anything_else(tmp_path: Path) -> None:
+    from askwell.web.security_headers import content_security_policy
+
+    origins = ["https://intranet.example.com", "http://localhost:3000"]
+    settings = Settings(data_dir=tmp_path, frame_ancestors=origins, _env_file=None)  # type: ignore[call-arg]
+    assert "frame-ancestors https://intranet.example.com http://localhost:3000" in content_security_policy(
+        settings.frame_ancestors
+    )
+    for hostile in ["https://a.example; script-src *", "*", "https://a.example 'unsafe-inline'"]:
+        with pytest.raises(ValueError, match="frame_ancestors"):
+            Settings(data_dir=tmp_path, frame_ancestors=[hostile], _env_file=None)  # type: ignore[call-arg]
