@@ -13,7 +13,7 @@ from askwell.apikeys.schemas import Action
 from askwell.assistants import service as assistant_service
 from askwell.assistants.models import Assistant
 from askwell.errors import Conflict, NotFound
-from askwell.openai_compat.schemas import ModelCard
+from askwell.openai_compat.schemas import OpenAIModel
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -22,8 +22,8 @@ def slug_of(assistant: Assistant) -> str:
     return _NOT_SLUG.sub("-", assistant.name.lower()).strip("-") or str(assistant.id)
 
 
-def card_of(assistant: Assistant) -> ModelCard:
-    return ModelCard(
+def card_of(assistant: Assistant) -> OpenAIModel:
+    return OpenAIModel(
         id=slug_of(assistant),
         created=int(assistant.created_at.timestamp()),
         askwell={

@@ -12,17 +12,17 @@ from askwell.chat.start import start_turn
 from askwell.chat.wire import SSE
 from askwell.deps import RateLimiterDep, RuntimeDep, SessionDep
 from askwell.openai_compat import catalog, translate
-from askwell.openai_compat.schemas import ChatCompletion, CompletionRequest, ModelList
+from askwell.openai_compat.schemas import ChatCompletion, CompletionRequest, OpenAIModelList
 from askwell.openai_compat.wire import sse_stream
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
 
-@router.get("/models", response_model=ModelList)
-async def list_models(caller: KnownCaller, session: SessionDep) -> ModelList:
+@router.get("/models", response_model=OpenAIModelList)
+async def list_models(caller: KnownCaller, session: SessionDep) -> OpenAIModelList:
     """The assistants the caller (API key or user token) may chat with, as models."""
     assistants = await catalog.usable(session=session, caller=caller)
-    return ModelList(data=[catalog.card_of(a) for a in assistants])
+    return OpenAIModelList(data=[catalog.card_of(a) for a in assistants])
 
 
 @router.post(

@@ -10,21 +10,21 @@ from pydantic import BaseModel, ConfigDict, Field
 from askwell.turn.events import Source
 
 
-class ContentPart(BaseModel):
+class OpenAIContentPart(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     type: str
     text: str | None = None
 
 
-class MessageIn(BaseModel):
+class OpenAIMessage(BaseModel):
     model_config = ConfigDict(extra="allow")  # name, tool_calls ...: accepted, not used
 
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
-    content: str | list[ContentPart] | None = None
+    content: str | list[OpenAIContentPart] | None = None
 
 
-class StreamOptions(BaseModel):
+class OpenAIStreamOptions(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     include_usage: bool = False
@@ -39,13 +39,13 @@ class CompletionRequest(BaseModel):
     model: str = Field(
         min_length=1, max_length=200, description="An assistant's id or slug (GET /v1/models)."
     )
-    messages: list[MessageIn] = Field(min_length=1, max_length=200)
+    messages: list[OpenAIMessage] = Field(min_length=1, max_length=200)
     stream: bool = False
-    stream_options: StreamOptions | None = None
+    stream_options: OpenAIStreamOptions | None = None
     n: int | None = Field(default=None, ge=1, le=1, description="Only one choice is generated.")
 
 
-class ModelCard(BaseModel):
+class OpenAIModel(BaseModel):
     id: str = Field(description="The assistant's slug; its UUID is accepted as `model` too.")
     object: Literal["model"] = "model"
     created: int
@@ -53,12 +53,12 @@ class ModelCard(BaseModel):
     askwell: dict[str, Any] = Field(description="assistant_id, name, description")
 
 
-class ModelList(BaseModel):
+class OpenAIModelList(BaseModel):
     object: Literal["list"] = "list"
-    data: list[ModelCard]
+    data: list[OpenAIModel]
 
 
-class Usage(BaseModel):
+class CompletionUsage(BaseModel):
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
@@ -77,14 +77,14 @@ class AskwellExtension(BaseModel):
     visualization: dict[str, Any] | None = None
 
 
-class AnswerMessage(BaseModel):
+class CompletionMessage(BaseModel):
     role: Literal["assistant"] = "assistant"
     content: str
 
 
-class Choice(BaseModel):
+class CompletionChoice(BaseModel):
     index: int = 0
-    message: AnswerMessage
+    message: CompletionMessage
     finish_reason: Literal["stop"] = "stop"
 
 
@@ -93,19 +93,19 @@ class ChatCompletion(BaseModel):
     object: Literal["chat.completion"] = "chat.completion"
     created: int
     model: str
-    choices: list[Choice]
-    usage: Usage
+    choices: list[CompletionChoice]
+    usage: CompletionUsage
     askwell: AskwellExtension
 
 
-class Delta(BaseModel):
+class CompletionDelta(BaseModel):
     role: Literal["assistant"] | None = None
     content: str | None = None
 
 
-class ChunkChoice(BaseModel):
+class CompletionChunkChoice(BaseModel):
     index: int = 0
-    delta: Delta
+    delta: CompletionDelta
     finish_reason: Literal["stop"] | None = None
 
 
@@ -114,17 +114,17 @@ class ChatCompletionChunk(BaseModel):
     object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
     created: int
     model: str
-    choices: list[ChunkChoice]
-    usage: Usage | None = None
+    choices: list[CompletionChunkChoice]
+    usage: CompletionUsage | None = None
     askwell: AskwellExtension | None = Field(default=None, description="On the final chunk only.")
 
 
-class ErrorDetail(BaseModel):
+class OpenAIErrorDetail(BaseModel):
     message: str
     type: str
     code: str | None = None
     param: str | None = None
 
 
-class ErrorBody(BaseModel):
-    error: ErrorDetail
+class OpenAIError(BaseModel):
+    error: OpenAIErrorDetail

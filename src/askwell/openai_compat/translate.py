@@ -13,16 +13,16 @@ from pydantic import BaseModel
 
 from askwell.errors import Invalid, Unavailable
 from askwell.openai_compat.schemas import (
-    AnswerMessage,
     AskwellExtension,
     ChatCompletion,
     ChatCompletionChunk,
-    Choice,
-    ChunkChoice,
-    Delta,
-    ErrorBody,
-    MessageIn,
-    Usage,
+    CompletionChoice,
+    CompletionChunkChoice,
+    CompletionDelta,
+    CompletionMessage,
+    CompletionUsage,
+    OpenAIError,
+    OpenAIMessage,
 )
 from askwell.openai_compat.wire import error_detail
 from askwell.turn.events import (
@@ -41,7 +41,7 @@ _MAX_QUESTION = 8000  # as the native ChatRequest.message
 _MAX_TURN = 32000  # as the native HistoryTurn.content
 
 
-def _text_of(message: MessageIn, index: int) -> str:
+def _text_of(message: OpenAIMessage, index: int) -> str:
     if message.content is None or isinstance(message.content, str):
         return message.content or ""
     parts = []
@@ -55,7 +55,7 @@ def _text_of(message: MessageIn, index: int) -> str:
     return "".join(parts)
 
 
-def conversation(messages: list[MessageIn]) -> tuple[str, list[dict[str, str]]]:
+def conversation(messages: list[OpenAIMessage]) -> tuple[str, list[dict[str, str]]]:
     """(the question, the earlier user/assistant turns).
 
     System and developer messages are left out: the assistant's own system prompt governs
@@ -98,7 +98,9 @@ class _Answer:
     text: list[str] = field(default_factory=list)
     message_id: uuid.UUID | None = None
     error: ErrorEvent | None = None
-    usage: Usage = field(default_factory=lambda: Usage(prompt_tokens=0, completion_tokens=0, total_tokens=0))
+    usage: CompletionUsage = field(
+        default_factory=lambda: CompletionUsage(prompt_tokens=0, completion_tokens=0, total_tokens=0)
+    )
     extension: dict[str, Any] = field(default_factory=dict)
 
     def add(self, event: ChatEvent) -> None:
@@ -118,7 +120,7 @@ class _Answer:
             self.error = event
         elif isinstance(event, DoneEvent):
             u = event.usage
-            self.usage = Usage(
+            self.usage = CompletionUsage(
                 prompt_tokens=u.prompt_tokens,
                 completion_tokens=u.completion_tokens,
                 total_tokens=u.prompt_tokens + u.completion_tokens,
@@ -148,7 +150,7 @@ async def completion(events: AsyncIterator[ChatEvent], about: About) -> ChatComp
         id=answer.completion_id,
         created=int(time.time()),
         model=about.model,
-        choices=[Choice(message=AnswerMessage(content="".join(answer.text)))],
+        choices=[CompletionChoice(message=CompletionMessage(content="".join(answer.text)))],
         usage=answer.usage,
         askwell=answer.askwell(),
     )
@@ -162,21 +164,25 @@ async def chunks(
     answer = _Answer(about)
     created, model = int(time.time()), about.model
 
-    def chunk(delta: Delta, **extra: Any) -> ChatCompletionChunk:
+    def chunk(delta: CompletionDelta, **extra: Any) -> ChatCompletionChunk:
         return ChatCompletionChunk(
-            id=answer.completion_id, created=created, model=model, choices=[ChunkChoice(delta=delta)], **extra
+            id=answer.completion_id,
+            created=created,
+            model=model,
+            choices=[CompletionChunkChoice(delta=delta)],
+            **extra,
         )
 
     async for event in events:
         answer.add(event)
         if isinstance(event, StartEvent):
-            yield chunk(Delta(role="assistant", content=""))
+            yield chunk(CompletionDelta(role="assistant", content=""))
         elif isinstance(event, TokenEvent):
-            yield chunk(Delta(content=event.content))
+            yield chunk(CompletionDelta(content=event.content))
     if answer.error is not None:
-        yield ErrorBody(error=error_detail(503, answer.error.message, answer.error.code))
+        yield OpenAIError(error=error_detail(503, answer.error.message, answer.error.code))
         return
-    final = chunk(Delta(), askwell=answer.askwell())
+    final = chunk(CompletionDelta(), askwell=answer.askwell())
     final.choices[0].finish_reason = "stop"
     yield final
     if include_usage:

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from askwell.chat.wire import encode_in_task
-from askwell.openai_compat.schemas import ErrorBody, ErrorDetail
+from askwell.openai_compat.schemas import OpenAIError, OpenAIErrorDetail
 
 PATH_PREFIX = "/v1/"
 
@@ -30,8 +30,8 @@ def is_openai_path(path: str) -> bool:
     return path.startswith(PATH_PREFIX)
 
 
-def error_detail(status: int, message: str, code: str) -> ErrorDetail:
-    return ErrorDetail(message=message, type=_TYPES.get(status, "api_error"), code=code)
+def error_detail(status: int, message: str, code: str) -> OpenAIErrorDetail:
+    return OpenAIErrorDetail(message=message, type=_TYPES.get(status, "api_error"), code=code)
 
 
 def error_response(
@@ -39,7 +39,7 @@ def error_response(
 ) -> JSONResponse:
     """An OpenAI-style error. 422 becomes 400, the status OpenAI gives a request it cannot take."""
     status = 400 if status == 422 else status
-    body = ErrorBody(error=error_detail(status, message, code))
+    body = OpenAIError(error=error_detail(status, message, code))
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
