@@ -101,6 +101,18 @@ async def test_a_bad_or_expired_key_is_refused_not_taken_for_anonymous(
         headers=admin_headers,
     )
     assert response.status_code == 422 and response.json()["code"] == "invalid_expiry"
+    naive_future = (datetime.now(UTC) + timedelta(days=1)).replace(tzinfo=None).isoformat()
+    response = await client.post(
+        "/api/v1/api-keys",
+        json={
+            "name": "x",
+            "assistant_ids": [assistant["id"]],
+            "actions": ["chat"],
+            "expires_at": naive_future,
+        },
+        headers=admin_headers,
+    )
+    assert response.status_code == 201 and response.json()["expires_at"].endswith(("Z", "+00:00"))
 
 
 async def test_keys_are_refused_on_admin_and_user_endpoints(

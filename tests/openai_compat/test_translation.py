@@ -49,6 +49,11 @@ async def test_sources_in_the_extension_and_citations_in_the_text(
     assert "[1]" in text and "rotated every 90 days" in extension["sources"][0]["content"]
     assert extension["sources"][0]["name"] == "handbook.md"
     assert extension["assistant_id"] == assistant["id"] and extension["session_id"].startswith("oai-")
+    # The call is stored as a session of the key: its history is the key's to read.
+    history = await client.get(f"/api/v1/chat/{extension['session_id']}/history", headers=bearer(key))
+    assert [m["sender"] for m in history.json()["messages"]] == ["user", "bot"]
+    other = await client.get(f"/api/v1/chat/{extension['session_id']}/history", headers=admin_headers)
+    assert other.status_code == 404
 
     streamed = await _complete(client, key, model=assistant["id"], messages=question, stream=True)
     assert streamed.headers["content-type"].startswith("text/event-stream")
