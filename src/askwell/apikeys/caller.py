@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from askwell.apikeys.schemas import Action
+from askwell.apikeys.schemas import KeyAction
 from askwell.apikeys.service import KeyPrincipal
 from askwell.assistants import service as assistant_service
 from askwell.assistants.models import Assistant
@@ -26,7 +26,7 @@ class Caller:
     def anonymous(self) -> bool:
         return self.user is None and self.key is None
 
-    def ensure_scope(self, assistant_id: uuid.UUID, action: Action) -> None:
+    def ensure_scope(self, assistant_id: uuid.UUID, action: KeyAction) -> None:
         """A key must hold the action and the assistant; users are checked by ensure_can_use.
 
         Checked before the assistant is looked up, so a key learns nothing about the
@@ -38,7 +38,7 @@ class Caller:
                 "This API key is not scoped to this assistant", code="api_key_assistant_forbidden"
             )
 
-    def ensure_action(self, action: Action) -> None:
+    def ensure_action(self, action: KeyAction) -> None:
         if self.key is not None and action.value not in self.key.actions:
             raise Forbidden(
                 f"This API key may not {action.value}; it may: {', '.join(sorted(self.key.actions))}",

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
-class Action(enum.StrEnum):
+class KeyAction(enum.StrEnum):
     """What a key may do: chat (native stream and /v1) and search."""
 
     CHAT = "chat"
@@ -19,7 +19,7 @@ class Action(enum.StrEnum):
 class ApiKeyBase(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     assistant_ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)
-    actions: list[Action] = Field(min_length=1)
+    actions: list[KeyAction] = Field(min_length=1)
     expires_at: datetime | None = Field(default=None, description="After this instant the key is refused.")
 
 

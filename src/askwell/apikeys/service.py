@@ -60,7 +60,7 @@ def to_read(api_key: ApiKey) -> ApiKeyRead:
         name=api_key.name,
         prefix=api_key.prefix,
         assistant_ids=[uuid.UUID(a) for a in api_key.assistant_ids],
-        actions=api_key.actions,  # type: ignore[arg-type]  # validated into Action
+        actions=api_key.actions,  # type: ignore[arg-type]  # validated into KeyAction
         expires_at=api_key.expires_at,
         created_at=api_key.created_at,
         revoked_at=api_key.revoked_at,

@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from askwell.apikeys.caller import Caller
 from askwell.apikeys.deps import CallerDep, ChatRateLimit
-from askwell.apikeys.schemas import Action
+from askwell.apikeys.schemas import KeyAction
 from askwell.auth.deps import CurrentUser
 from askwell.chat import service
 from askwell.chat.history import format_message
@@ -98,7 +98,7 @@ async def rename_chat(
 
 async def _readable(session: SessionDep, session_id: str, caller: Caller) -> ChatSession:
     """The session if the caller may use it; a key needs the chat action for any of this."""
-    caller.ensure_action(Action.CHAT)
+    caller.ensure_action(KeyAction.CHAT)
     return await service.get_readable_session(
         session=session, session_id=session_id, user=caller.user, api_key_id=caller.key_id
     )

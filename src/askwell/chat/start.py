@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from askwell.apikeys import service as apikey_service
 from askwell.apikeys.caller import Caller
-from askwell.apikeys.schemas import Action
+from askwell.apikeys.schemas import KeyAction
 from askwell.background import shielded
 from askwell.chat import service
 from askwell.chat.flows import prepare_turn, run_turn
@@ -41,7 +41,7 @@ async def start_turn(
     history: list[dict[str, str]] | None,
 ) -> AsyncIterator[ChatEvent]:
     """Everything that can still be an HTTP status (401/403/404/409/429), then the events."""
-    caller.ensure_scope(assistant_id, Action.CHAT)
+    caller.ensure_scope(assistant_id, KeyAction.CHAT)
     target = await service.load_target(session=session, assistant_id=assistant_id, session_id=session_id)
     caller.ensure_can_use(target.assistant)
     await limiter.hit(Limit.CHAT_ASSISTANT, str(target.assistant.id))  # a 429 before the stream starts

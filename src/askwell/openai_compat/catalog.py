@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from askwell.apikeys.caller import Caller
-from askwell.apikeys.schemas import Action
+from askwell.apikeys.schemas import KeyAction
 from askwell.assistants import service as assistant_service
 from askwell.assistants.models import Assistant
 from askwell.errors import Conflict, NotFound
@@ -36,7 +36,7 @@ def card_of(assistant: Assistant) -> OpenAIModel:
 
 async def usable(*, session: AsyncSession, caller: Caller) -> list[Assistant]:
     """A key's assistants (it must hold `chat`); every assistant a signed-in user may chat with."""
-    caller.ensure_action(Action.CHAT)
+    caller.ensure_action(KeyAction.CHAT)
     if caller.key is not None:
         query = select(Assistant).where(Assistant.id.in_(caller.key.assistant_ids)).order_by(Assistant.name)
         return list(await session.scalars(query))

@@ -692,12 +692,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /**
-         * Action
-         * @description What a key may do: chat (native stream and /v1) and search.
-         * @enum {string}
-         */
-        Action: "chat" | "search";
         /** ApiKeyCreate */
         ApiKeyCreate: {
             /** Name */
@@ -705,7 +699,7 @@ export interface components {
             /** Assistant Ids */
             assistant_ids: string[];
             /** Actions */
-            actions: components["schemas"]["Action"][];
+            actions: components["schemas"]["KeyAction"][];
             /**
              * Expires At
              * @description After this instant the key is refused.
@@ -719,7 +713,7 @@ export interface components {
             /** Assistant Ids */
             assistant_ids: string[];
             /** Actions */
-            actions: components["schemas"]["Action"][];
+            actions: components["schemas"]["KeyAction"][];
             /**
              * Expires At
              * @description After this instant the key is refused.
@@ -756,7 +750,7 @@ export interface components {
             /** Assistant Ids */
             assistant_ids: string[];
             /** Actions */
-            actions: components["schemas"]["Action"][];
+            actions: components["schemas"]["KeyAction"][];
             /**
              * Expires At
              * @description After this instant the key is refused.
@@ -1257,6 +1251,12 @@ export interface components {
             /** Heartbeat At */
             heartbeat_at: string | null;
         };
+        /**
+         * KeyAction
+         * @description What a key may do: chat (native stream and /v1) and search.
+         * @enum {string}
+         */
+        KeyAction: "chat" | "search";
         /** ModelList */
         ModelList: {
             /** Default */

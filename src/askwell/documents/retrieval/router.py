@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter
 
 from askwell.apikeys.deps import CallerDep, KeyRateLimit
-from askwell.apikeys.schemas import Action
+from askwell.apikeys.schemas import KeyAction
 from askwell.assistants import service as assistant_service
 from askwell.assistants.schemas import RetrievalSettings
 from askwell.deps import RuntimeDep, SessionDep
@@ -27,7 +27,7 @@ async def search(
     _limit: KeyRateLimit,
 ) -> SearchResponse:
     """Hybrid (or keyword / vector) search over the assistant's documents, best first."""
-    caller.ensure_scope(assistant_id, Action.SEARCH)
+    caller.ensure_scope(assistant_id, KeyAction.SEARCH)
     assistant = await assistant_service.get(session=session, assistant_id=assistant_id)
     caller.ensure_can_use(assistant)
     retrieval = RetrievalSettings.of(assistant.retrieval)
