@@ -45,11 +45,17 @@ def test_shorter_echoes_are_kept() -> None:
     assert _run(["anything at all"], "tiny prompt") == "anything at all"  # shorter than a window
 
 
-def test_clean_text_streams_with_a_bounded_hold_back() -> None:
+def test_only_an_end_that_could_grow_into_a_leak_is_held_back() -> None:
     leaks = PromptLeakFilter(INSTRUCTIONS)
-    emitted = "".join(leaks.feed(c) for c in CLEAN)
-    assert CLEAN.startswith(emitted) and len(CLEAN) - len(emitted) == LEAK_MIN_CHARS - 1
-    assert emitted + leaks.flush() == CLEAN and not leaks.leaked
+    out = ""
+    for index, char in enumerate(CLEAN, 1):
+        out += leaks.feed(char)
+        assert CLEAN.startswith(out) and index - len(out) < LEAK_MIN_CHARS
+        if char == ";":  # not in the instructions: nothing can be pending after it
+            assert len(out) == index
+    assert out + leaks.flush() == CLEAN and not leaks.leaked
+    leaks = PromptLeakFilter(INSTRUCTIONS)
+    assert leaks.feed("Sure. My rules: You are Zed, the") == "Sure. My rules: "  # the rest might be a leak
 
 
 def test_answer_checks_remove_the_leak_before_checking_citations() -> None:

@@ -9,8 +9,9 @@ streamed and the stored answer agree.
 A stretch is a leak when it is covered by windows of `LEAK_MIN_CHARS` characters that all
 occur in the instructions (a set of those windows is built once), which is the same as
 "every common substring of that length or more". Whitespace counts as a plain space on
-both sides, since a model re-wraps lines. The last `LEAK_MIN_CHARS - 1` characters are held
-back until the next piece (or the end) decides them.
+both sides, since a model re-wraps lines. Only the end of the answer that may still grow
+into a leak (found in the instructions, at most `LEAK_MIN_CHARS - 1` characters) is held
+back until the next piece (or the end) decides it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class PromptLeakFilter:
     def __init__(self, instructions: str, *, min_chars: int = LEAK_MIN_CHARS) -> None:
         plain = _plain(instructions)
         self._size = min_chars
+        self._instructions = plain
         self._windows = {plain[i : i + min_chars] for i in range(len(plain) - min_chars + 1)}
         self._text = ""  # the answer so far, as the model wrote it
         self._plain = ""
@@ -46,12 +48,24 @@ class PromptLeakFilter:
         self._plain += _plain(text)
         if not self._windows:  # instructions shorter than a window: nothing can leak
             return self._release(len(self._text))
-        # A character is decided once every window that could cover it was looked up.
-        return self._release(len(self._text) - self._size + 1)
+        # Only the end of the answer that could still grow into a leak waits: the longest
+        # suffix found in the instructions (a window that will cover it must start there).
+        return self._release(len(self._text) - self._open_suffix())
 
     def flush(self) -> str:
         """Whatever is still held back when the answer ends."""
         return self._release(len(self._text))
+
+    def _open_suffix(self) -> int:
+        """The length (under a window) of the longest end of the answer found in the instructions."""
+        low, high = 0, min(len(self._plain), self._size - 1)
+        while low < high:  # found with length n means found with n - 1 too: a binary search
+            middle = (low + high + 1) // 2
+            if self._plain[-middle:] in self._instructions:
+                low = middle
+            else:
+                high = middle - 1
+        return low
 
     def _release(self, limit: int) -> str:
         out: list[str] = []
