@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -142,6 +142,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         # Two requests raced past a uniqueness pre-check; the loser gets what it would have.
         logger.info("Integrity error mapped to 409: %s", type(exc.orig).__name__)
         return _error(409, "This conflicts with existing data (it may have just been created)", "conflict")
+
+    @app.exception_handler(DataError)
+    async def data_error(_request: Request, exc: DataError) -> JSONResponse:
+        # The last line for a value the schema let through but the database cannot store:
+        # PostgreSQL refuses a NUL character in text, and a number out of its range.
+        logger.info("Data error mapped to 422: %s", type(exc.orig).__name__)
+        message = "A value in this request cannot be stored (a NUL character, or a number out of range)"
+        return _error(422, message, "invalid_request")
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
