@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import hypothesis
 import pytest
 import schemathesis
@@ -205,3 +206,64 @@ def test_the_fuzzing_fails_on_a_server_error_and_on_a_body_off_its_schema(settin
         off = [f for f in failures if f.startswith("--- GET /api/v1/fuzz-probe/off-schema")]
         assert crashed and all("a bug" in f for f in crashed)
         assert off and all("Response violates schema" in f for f in off)
+
+
+# --- what the fuzzing found, pinned ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "content_type"),
+    [
+        ("/api/v1/assistants", b'\xff\xfe{"name": "x"}', "application/json"),  # not UTF-8
+        ("/api/v1/chat/stream", b"\xff{", "application/json"),
+    ],
+)
+async def test_an_unreadable_body_is_400_bad_request(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], path: str, body: bytes, content_type: str
+) -> None:
+    response = await client.post(path, content=body, headers={**admin_headers, "content-type": content_type})
+    assert response.status_code == 400, response.text
+    error = response.json()
+    assert set(error) == {"detail", "code"}
+    assert error["code"] == "bad_request" and "UTF-8" in error["detail"]
+
+
+async def test_malformed_json_and_a_huge_offset_are_4xx(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    broken = await client.post(
+        "/api/v1/assistants",
+        content=b'{"name": ',
+        headers={**admin_headers, "content-type": "application/json"},
+    )
+    assert broken.status_code == 422 and broken.json()["code"] == "invalid_request"
+    # Once a 500: SQLite cannot bind an int past 64 bits.
+    huge = await client.get("/api/v1/jobs", params={"offset": 2**64}, headers=admin_headers)
+    assert huge.status_code == 422 and huge.json()["code"] == "invalid_request", huge.text
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_postgresql_refusing_a_value_is_422_not_500(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """PostgreSQL stores no NUL in text; the schema cannot know a column's length either."""
+    nul = await client.post(
+        "/api/v1/auth/register", json={"email": "a\x00b@example.org", "password": PASSWORD}
+    )
+    assert nul.status_code == 422 and nul.json()["code"] == "invalid_request", nul.text
+    named = await client.post("/api/v1/assistants", json={"name": "nul\x00name"}, headers=admin_headers)
+    assert named.status_code == 422, named.text
+    still = await client.get("/api/v1/assistants", headers=admin_headers)
+    assert still.status_code == 200  # the failed write left the app serving
+
+
+def test_the_schema_describes_errors_as_they_are_sent(settings: Settings) -> None:
+    schema = create_app(settings).openapi()
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+    error = {"$ref": "#/components/schemas/Error"}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status in ("401", "403", "404", "429"):
+                assert operation["responses"][status]["content"]["application/json"]["schema"] == error, (
+                    f"{method.upper()} {path} {status}"
+                )
