@@ -164,7 +164,8 @@ def _fuzz_all(fuzzed: Fuzzed, operations: list[Any]) -> list[str]:
                 try:
                     _fuzz(fuzzed, operation, who, mode)
                 except (Exception, BaseExceptionGroup) as exc:  # report them all, not the first
-                    failures.append(f"--- {operation.label} as {who}, {mode.value} inputs:\n{exc!r}\n{exc}")
+                    where = f"{operation.label} as {who}, {mode.value} inputs, ASKWELL_FUZZ_SEED={SEED}"
+                    failures.append(f"--- {where}:\n{exc!r}\n{exc}")
     return failures
 
 
