@@ -80,10 +80,7 @@ def _with_events(schema: dict[str, Any], events: dict[str, Any]) -> dict[str, An
     _add_errors(schema)
     union = {key: value for key, value in events.items() if key != "$defs"}
     for name, definition in {**events["$defs"], "ChatEvent": union}.items():
-        # A shared model (Source) is already there from a REST endpoint; a different one
-        # under the same name would silently retype that endpoint.
-        if schemas.setdefault(name, definition) != definition:
-            raise RuntimeError(f"OpenAPI schema {name!r} is defined twice, differently: rename one model")
+        _add_component(schemas, name, definition)
     schema["components"]["schemas"] = dict(sorted(schemas.items()))
     content = schema["paths"][_STREAM_PATH]["post"]["responses"]["200"]["content"]
     for media_type in content:
@@ -98,8 +95,8 @@ def _add_errors(schema: dict[str, Any]) -> None:
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     for name in _FASTAPI_VALIDATION_MODELS:
         schemas.pop(name, None)
-    schemas.update(errors.pop("$defs", {}))
-    schemas["Error"] = errors
+    for name, definition in {**errors.pop("$defs", {}), "Error": errors}.items():
+        _add_component(schemas, name, definition)
     content = {"application/json": {"schema": {"$ref": _ERROR_REF}}}
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
@@ -118,3 +115,10 @@ def _add_errors(schema: dict[str, Any]) -> None:
                 responses.setdefault(str(status), {"description": description, "content": content})
             if any(_REF_TEMPLATE.format(model=name) in str(operation) for name in _FASTAPI_VALIDATION_MODELS):
                 raise RuntimeError(f"{method.upper()} {path} still refers to FastAPI's validation models")
+
+
+def _add_component(schemas: dict[str, Any], name: str, definition: dict[str, Any]) -> None:
+    # A shared model (Source) is already there from a REST endpoint; a different one under
+    # the same name would silently retype that endpoint.
+    if schemas.setdefault(name, definition) != definition:
+        raise RuntimeError(f"OpenAPI schema {name!r} is defined twice, differently: rename one model")
