@@ -137,11 +137,12 @@ async def bind_session(
 
 
 async def get_readable_session(*, session: AsyncSession, session_id: str, user: User | None) -> ChatSession:
-    """A session the caller may read or reset: the owner or an admin; anyone for anonymous ones."""
+    """A session the caller may read, rename or reset: its owner only (admins included: a
+    conversation is private, as posting into it is); anyone for anonymous ones."""
     chat = await session.get(ChatSession, session_id)
     if chat is None:
         raise NotFound(_NOT_FOUND, code="session_not_found")
-    if chat.user_id is not None and (user is None or (user.id != chat.user_id and not user.is_admin)):
+    if chat.user_id is not None and (user is None or user.id != chat.user_id):
         raise NotFound(_NOT_FOUND, code="session_not_found")
     return chat
 
