@@ -353,7 +353,7 @@ export interface paths {
         };
         /**
          * List Models
-         * @description Catalogued local models (and whether installed), the default, and the known providers.
+         * @description Catalogued local models (and whether installed), the default, and the known providers (admin).
          */
         get: operations["list_models_api_v1_models_get"];
         put?: never;
