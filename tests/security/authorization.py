@@ -1,4 +1,4 @@
-"""The world the authorization matrix runs in: the six principals and a resource of each kind
+"""The world the authorization matrix runs in: the seven principals and a resource of each kind
 (an assistant, its documents and SQL connectors, a document, a failed job, a member's chat
 session, a user to administer), built through the API as a user would."""
 
@@ -17,7 +17,7 @@ from askwell.settings import Settings
 from tests.conftest import bearer, create_assistant, login, new_session_id, register
 from tests.documents.helpers import upload, wait_for_ingestion
 
-PRINCIPALS = ("anonymous", "member", "other", "admin", "deactivated", "expired")
+PRINCIPALS = ("anonymous", "member", "other", "admin", "deactivated", "expired", "key")
 
 
 @dataclass
@@ -50,6 +50,10 @@ class World:
         assert response.status_code == 202, response.text
         await wait_for_ingestion(self.client, self.headers["admin"], connector)
         return str(response.json()[0]["id"])
+
+    async def fresh_api_key(self) -> str:
+        body = {"name": _name("key"), "assistant_ids": [self.ids["assistant"]], "actions": ["chat", "search"]}
+        return str((await self.as_admin("POST", "/api/v1/api-keys", json=body))["id"])
 
     async def fresh_session(self, principal: str = "member") -> str:
         """A session with one message, owned by `principal`."""
@@ -117,4 +121,11 @@ async def build_world(client: httpx.AsyncClient, settings: Settings) -> World:
     path = f"/api/v1/assistants/{world.ids['assistant']}/connectors"
     world.ids["sql_connector"] = str((await world.as_admin("POST", path, json=sql))["id"])
     world.ids["session"] = await world.fresh_session("member")
+    key = await world.as_admin(
+        "POST",
+        "/api/v1/api-keys",
+        json={"name": "matrix", "assistant_ids": [world.ids["assistant"]], "actions": ["chat", "search"]},
+    )
+    world.ids["api_key"] = str(key["id"])
+    headers["key"] = bearer(key["key"])
     return world

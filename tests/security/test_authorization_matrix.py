@@ -1,5 +1,5 @@
 """Who may call what: every route of the app (its OpenAPI schema, plus the few routes kept out
-of it) against six principals, with the expected status of each in ONE table below.
+of it) against seven principals (an API key among them), with the expected status of each in ONE table below.
 
 A route the app has and the table lacks fails the test, and so does a row for a route that
 is gone: a new endpoint must say who may call it. The requests carry valid bodies on
@@ -24,48 +24,57 @@ from tests.security.authorization import PRINCIPALS, World, build_world
 # deactivated: an account deactivated after it logged in, with that token.
 # expired: the member's token, past its expiry. A token that names no valid user counts as
 # no token, so on the public routes those two are served as anonymous callers.
+# key: an API key for the assistant, to chat and search: refused (403) on every route that
+# needs a user, served as its key on chat, search and /v1, and as nobody on public reads.
 MATRIX = """
-method  path                                              anonymous member other admin deactivated expired
-GET     /healthz                                          200       200    200   200   200         200
-GET     /readyz                                           200       200    200   200   200         200
-GET     /metrics                                          200       200    200   200   200         200
-GET     /api/v1/health                                    200       200    200   200   200         200
-GET     /api/v1/openapi.json                              200       200    200   200   200         200
-GET     /api/v1/docs                                      200       200    200   200   200         200
-GET     /docs/oauth2-redirect                             200       200    200   200   200         200
-GET     /redoc                                            200       200    200   200   200         200
-POST    /api/v1/auth/register                             201       201    201   201   201         201
-POST    /api/v1/auth/token                                200       200    200   200   200         200
-GET     /api/v1/users/me                                  401       200    200   200   401         401
-GET     /api/v1/users                                     401       403    403   200   401         401
-POST    /api/v1/users                                     401       403    403   201   401         401
-PATCH   /api/v1/users/{user_id}                           401       403    403   200   401         401
-GET     /api/v1/models                                    401       403    403   200   401         401
-GET     /api/v1/assistants                                200       200    200   200   200         200
-POST    /api/v1/assistants                                401       403    403   201   401         401
-GET     /api/v1/assistants/{assistant_id}                 200       200    200   200   200         200
-PATCH   /api/v1/assistants/{assistant_id}                 401       403    403   200   401         401
-DELETE  /api/v1/assistants/{assistant_id}                 401       403    403   204   401         401
-POST    /api/v1/assistants/{assistant_id}/search          200       200    200   200   200         200
-POST    /api/v1/chat/stream                               200       200    200   200   200         200
-GET     /api/v1/chat/sessions                             401       200    200   200   401         401
-GET     /api/v1/chat/{session_id}/history                 404       200    404   404   404         404
-PATCH   /api/v1/chat/{session_id}                         404       200    404   404   404         404
-DELETE  /api/v1/chat/{session_id}                         404       200    404   404   404         404
-GET     /api/v1/assistants/{assistant_id}/connectors      401       403    403   200   401         401
-POST    /api/v1/assistants/{assistant_id}/connectors      401       403    403   201   401         401
-GET     /api/v1/connectors/{connector_id}                 401       403    403   200   401         401
-PATCH   /api/v1/connectors/{connector_id}                 401       403    403   200   401         401
-DELETE  /api/v1/connectors/{connector_id}                 401       403    403   204   401         401
-POST    /api/v1/connectors/{connector_id}/test            401       403    403   200   401         401
-POST    /api/v1/connectors/{connector_id}/refresh         401       403    403   202   401         401
-POST    /api/v1/connectors/{connector_id}/documents       401       403    403   202   401         401
-GET     /api/v1/connectors/{connector_id}/documents       401       403    403   200   401         401
-GET     /api/v1/documents/{document_id}                   401       403    403   200   401         401
-DELETE  /api/v1/documents/{document_id}                   401       403    403   204   401         401
-GET     /api/v1/jobs                                      401       403    403   200   401         401
-GET     /api/v1/jobs/queue                                401       403    403   200   401         401
-POST    /api/v1/jobs/{job_id}/retry                       401       403    403   200   401         401
+method  path                                          anonymous member other admin deactivated expired  key
+GET     /healthz                                      200       200    200   200   200         200  200
+GET     /readyz                                       200       200    200   200   200         200  200
+GET     /metrics                                      200       200    200   200   200         200  200
+GET     /api/v1/health                                200       200    200   200   200         200  200
+GET     /api/v1/openapi.json                          200       200    200   200   200         200  200
+GET     /api/v1/docs                                  200       200    200   200   200         200  200
+GET     /docs/oauth2-redirect                         200       200    200   200   200         200  200
+GET     /redoc                                        200       200    200   200   200         200  200
+POST    /api/v1/auth/register                         201       201    201   201   201         201  201
+POST    /api/v1/auth/token                            200       200    200   200   200         200  200
+GET     /api/v1/users/me                              401       200    200   200   401         401  403
+GET     /api/v1/users                                 401       403    403   200   401         401  403
+POST    /api/v1/users                                 401       403    403   201   401         401  403
+PATCH   /api/v1/users/{user_id}                       401       403    403   200   401         401  403
+GET     /api/v1/models                                401       403    403   200   401         401  403
+GET     /api/v1/assistants                            200       200    200   200   200         200  200
+POST    /api/v1/assistants                            401       403    403   201   401         401  403
+GET     /api/v1/assistants/{assistant_id}             200       200    200   200   200         200  200
+PATCH   /api/v1/assistants/{assistant_id}             401       403    403   200   401         401  403
+DELETE  /api/v1/assistants/{assistant_id}             401       403    403   204   401         401  403
+POST    /api/v1/assistants/{assistant_id}/search      200       200    200   200   200         200  200
+POST    /api/v1/chat/stream                           200       200    200   200   200         200  200
+GET     /api/v1/chat/sessions                         401       200    200   200   401         401  403
+GET     /api/v1/chat/{session_id}/history             404       200    404   404   404         404  404
+PATCH   /api/v1/chat/{session_id}                     404       200    404   404   404         404  404
+DELETE  /api/v1/chat/{session_id}                     404       200    404   404   404         404  404
+GET     /api/v1/assistants/{assistant_id}/connectors  401       403    403   200   401         401  403
+POST    /api/v1/assistants/{assistant_id}/connectors  401       403    403   201   401         401  403
+GET     /api/v1/connectors/{connector_id}             401       403    403   200   401         401  403
+PATCH   /api/v1/connectors/{connector_id}             401       403    403   200   401         401  403
+DELETE  /api/v1/connectors/{connector_id}             401       403    403   204   401         401  403
+POST    /api/v1/connectors/{connector_id}/test        401       403    403   200   401         401  403
+POST    /api/v1/connectors/{connector_id}/refresh     401       403    403   202   401         401  403
+POST    /api/v1/connectors/{connector_id}/documents   401       403    403   202   401         401  403
+GET     /api/v1/connectors/{connector_id}/documents   401       403    403   200   401         401  403
+GET     /api/v1/documents/{document_id}               401       403    403   200   401         401  403
+DELETE  /api/v1/documents/{document_id}               401       403    403   204   401         401  403
+GET     /api/v1/jobs                                  401       403    403   200   401         401  403
+GET     /api/v1/jobs/queue                            401       403    403   200   401         401  403
+POST    /api/v1/jobs/{job_id}/retry                   401       403    403   200   401         401  403
+GET     /api/v1/api-keys                              401       403    403   200   401         401  403
+POST    /api/v1/api-keys                              401       403    403   201   401         401  403
+GET     /api/v1/api-keys/{key_id}                     401       403    403   200   401         401  403
+GET     /api/v1/api-keys/{key_id}/usage               401       403    403   200   401         401  403
+POST    /api/v1/api-keys/{key_id}/revoke              401       403    403   200   401         401  403
+GET     /v1/models                                    401       200    200   200   401         401  200
+POST    /v1/chat/completions                          401       200    200   200   401         401  200
 """
 
 
@@ -128,6 +137,12 @@ async def _reset_session(world: World, principal: str) -> Request:
     return f"/api/v1/chat/{session}", {}
 
 
+async def _revoke_key(world: World, principal: str) -> Request:
+    # The shared key is the "key" principal's credential: only a fresh one may be revoked.
+    key = await world.fresh_api_key() if principal == "admin" else world.ids["api_key"]
+    return f"/api/v1/api-keys/{key}/revoke", {}
+
+
 def _chat(world: World, principal: str) -> Request:
     body = {"message": "hello", "assistant_id": world.ids["assistant"], "session_id": f"s-{uuid.uuid4().hex}"}
     return "/api/v1/chat/stream", {"json": body}
@@ -187,6 +202,21 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("GET", "/api/v1/documents/{document_id}"): _fixed("/api/v1/documents/{document}"),
     ("DELETE", "/api/v1/documents/{document_id}"): _delete_document,
     ("POST", "/api/v1/jobs/{job_id}/retry"): _fixed("/api/v1/jobs/{job}/retry"),
+    ("POST", "/api/v1/api-keys"): _made(
+        lambda w, p: (
+            "/api/v1/api-keys",
+            {"json": {"name": _unique(p), "assistant_ids": [w.ids["assistant"]], "actions": ["chat"]}},
+        )
+    ),
+    ("GET", "/api/v1/api-keys/{key_id}"): _fixed("/api/v1/api-keys/{api_key}"),
+    ("GET", "/api/v1/api-keys/{key_id}/usage"): _fixed("/api/v1/api-keys/{api_key}/usage"),
+    ("POST", "/api/v1/api-keys/{key_id}/revoke"): _revoke_key,
+    ("POST", "/v1/chat/completions"): _made(
+        lambda w, p: (
+            "/v1/chat/completions",
+            {"json": {"model": w.ids["assistant"], "messages": [{"role": "user", "content": "hello"}]}},
+        )
+    ),
 }
 
 
