@@ -13,6 +13,7 @@ from typing import Any
 from askwell.errors import AskwellError, Invalid
 from askwell.llm.base import GenerationOptions
 from askwell.ops import metrics
+from askwell.sql.dialect import to_dialect
 from askwell.sql.guard import GuardedQuery, guard
 from askwell.sql.knowledge import SqlKnowledge
 from askwell.sql.plan import KIND, SqlPlan
@@ -106,9 +107,10 @@ class WriteSqlStage:
         yield turn.steps.start(f"validate_{number}", "validate", parent=parent)
         failed = {same_query_key(sql) for sql, _ in work.failures}
         tables = plan.schema.get("tables", [])
+        translation = to_dialect(attempt.sql, plan.dialect)
         try:
             guarded = guard(
-                attempt.sql,
+                translation.sql,
                 dialect=plan.dialect,  # type: ignore[arg-type]
                 allowed_tables=plan.config.get("tables") or None,
                 known_tables=[t["name"] for t in tables],
@@ -125,6 +127,8 @@ class WriteSqlStage:
             return
         attempt.guarded = guarded
         checked: dict[str, Any] = {"tables": list(guarded.tables), "limited": guarded.limited}
+        if translation.rewrites:  # what the model wrote in another dialect, as it was run
+            checked["rewritten"] = list(translation.rewrites)
         if guarded.repairs:  # shown, since a repaired query can run and still be wrong
             checked["repaired"] = list(guarded.repairs)
         yield turn.steps.finish(f"validate_{number}", **checked)
