@@ -67,7 +67,9 @@ def _setup(base_url: str, data_dir: Path, env: dict[str, str], chinook: Path) ->
         outside = assistant("Outside", "scripted:echo")
         folder = connector(docs, {"type": "documents"})
         files = [("files", ("refunds.txt", DOCUMENT, "text/plain"))]
-        assert http.post(f"/api/v1/connectors/{folder['id']}/documents", files=files, headers=headers).is_success
+        assert http.post(
+            f"/api/v1/connectors/{folder['id']}/documents", files=files, headers=headers
+        ).is_success
         deadline = time.monotonic() + 120
         while True:
             documents = http.get(f"/api/v1/connectors/{folder['id']}/documents", headers=headers).json()
@@ -117,17 +119,22 @@ def chinook(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from askwell.sql.demo import build_chinook, download_fixture, find_fixture
 
     folder = tmp_path_factory.mktemp("chinook")
-    return build_chinook(folder / "chinook.sqlite", fixture=find_fixture() or download_fixture(folder / "cache"))
+    return build_chinook(
+        folder / "chinook.sqlite", fixture=find_fixture() or download_fixture(folder / "cache")
+    )
 
 
 @asynccontextmanager
 async def connected(instance: Instance, transport: str, key: str) -> AsyncIterator[ClientSession]:
     if transport == "http":
         http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=60, trust_env=False)
-        async with http, streamable_http_client(f"{instance.base_url}/mcp", http_client=http) as (read, write):
-            async with ClientSession(read, write) as session:
-                await session.initialize()
-                yield session
+        async with (
+            http,
+            streamable_http_client(f"{instance.base_url}/mcp", http_client=http) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            yield session
     else:
         environment = {
             **os.environ,
@@ -136,15 +143,23 @@ async def connected(instance: Instance, transport: str, key: str) -> AsyncIterat
             "ASKWELL_LOG_LEVEL": "WARNING",
             "ASKWELL_API_KEY": key,
         }
-        params = StdioServerParameters(command=askwell_command(), args=["mcp"], env=environment, cwd=str(ROOT))
+        params = StdioServerParameters(
+            command=askwell_command(), args=["mcp"], env=environment, cwd=str(ROOT)
+        )
         with (instance.data_dir.parent / "mcp-stdio.log").open("a") as errlog:
-            async with stdio_client(params, errlog=errlog) as (read, write):
-                async with ClientSession(read, write) as session:
-                    await session.initialize()
-                    yield session
+            async with (
+                stdio_client(params, errlog=errlog) as (read, write),
+                ClientSession(read, write) as session,
+            ):
+                await session.initialize()
+                yield session
 
 
 TRANSPORTS = pytest.mark.parametrize("transport", ["http", "stdio"])
+
+
+def _checksum(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _structured(result: Any) -> dict[str, Any]:
@@ -168,7 +183,9 @@ async def test_tools_and_the_assistants_a_key_may_use(instance: Instance, transp
 async def test_a_document_question_answers_with_its_sources(instance: Instance, transport: str) -> None:
     async with connected(instance, transport, instance.key) as session:
         first = _structured(
-            await session.call_tool("ask", {"assistant": "Policy Desk", "question": "What is the refund policy?"})
+            await session.call_tool(
+                "ask", {"assistant": "Policy Desk", "question": "What is the refund policy?"}
+            )
         )
         assert first["answer"].startswith("You asked: What is the refund policy?")
         assert "[1]" in first["answer"] and "refund" in first["answer"]
@@ -178,7 +195,11 @@ async def test_a_document_question_answers_with_its_sources(instance: Instance, 
         follow_up = _structured(
             await session.call_tool(
                 "ask",
-                {"assistant": instance.docs["id"], "question": "And after that?", "session": first["session"]},
+                {
+                    "assistant": instance.docs["id"],
+                    "question": "And after that?",
+                    "session": first["session"],
+                },
             )
         )
         assert "I remember 2 earlier messages" in follow_up["answer"]  # the same conversation
@@ -192,7 +213,7 @@ async def test_a_document_question_answers_with_its_sources(instance: Instance, 
 async def test_a_data_question_returns_sql_rows_and_the_guard_still_holds(
     instance: Instance, chinook: Path, transport: str
 ) -> None:
-    before = hashlib.sha256(chinook.read_bytes()).hexdigest()
+    before = _checksum(chinook)
     async with connected(instance, transport, instance.key) as session:
         answer = _structured(
             await session.call_tool(
@@ -201,13 +222,16 @@ async def test_a_data_question_returns_sql_rows_and_the_guard_still_holds(
         )
         assert "select" in answer["sql"].lower() and "genre" in answer["sql"].lower()
         assert answer["table"]["row_count"] == 25 and len(answer["table"]["rows"]) == 25
-        assert answer["answer"].startswith("The result has 25 rows.")
+        assert "The result has" in answer["answer"], answer["answer"]
+        assert answer["visualization"]["viz_type"] == "bar"
         refused = _structured(
-            await session.call_tool("ask", {"assistant": "Music Shop", "question": "Delete all the invoices from 2009"})
+            await session.call_tool(
+                "ask", {"assistant": "Music Shop", "question": "Delete all the invoices from 2009"}
+            )
         )
     assert refused["sql"] is None and refused["table"] is None
     assert "read-only" in refused["answer"]
-    assert hashlib.sha256(chinook.read_bytes()).hexdigest() == before
+    assert _checksum(chinook) == before
 
 
 @TRANSPORTS
@@ -217,9 +241,9 @@ async def test_scope_is_enforced_as_tool_errors(instance: Instance, transport: s
         assert ask.is_error and "api_key_action_forbidden" in ask.content[0].text  # type: ignore[union-attr]
         outside = await session.call_tool("search", {"assistant": instance.outside["id"], "query": "refund"})
         assert outside.is_error and "assistant_not_found" in outside.content[0].text  # type: ignore[union-attr]
-        assert _structured(await session.call_tool("search", {"assistant": "Policy Desk", "query": "refund"}))[
-            "results"
-        ]
+        assert _structured(
+            await session.call_tool("search", {"assistant": "Policy Desk", "query": "refund"})
+        )["results"]
         bad = await session.call_tool("search", {"assistant": "Policy Desk", "query": ""})
         assert bad.is_error
 
@@ -227,7 +251,12 @@ async def test_scope_is_enforced_as_tool_errors(instance: Instance, transport: s
 def test_http_without_a_valid_key_is_401(instance: Instance) -> None:
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
     headers = {"Accept": "application/json, text/event-stream"}
-    for credential in (None, "Bearer ak_000000000000_wrong", f"Basic {instance.key}", f"Bearer {uuid.uuid4()}"):
+    for credential in (
+        None,
+        "Bearer ak_000000000000_wrong",
+        f"Basic {instance.key}",
+        f"Bearer {uuid.uuid4()}",
+    ):
         sent = {**headers, **({"Authorization": credential} if credential else {})}
         response = httpx.post(f"{instance.base_url}/mcp", json=body, headers=sent, trust_env=False)
         assert response.status_code == 401, (credential, response.text)
