@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 from askwell import __version__, background
 from askwell.api_schema import install_openapi
@@ -24,9 +25,11 @@ from askwell.auth.router import router as auth_router
 from askwell.chat.router import router as chat_router
 from askwell.connectors.kinds import kind_routers
 from askwell.connectors.router import router as connectors_router
+from askwell.deps import shared_rate_limiter
 from askwell.errors import AskwellError, TooManyRequests
 from askwell.jobs.router import router as jobs_router
 from askwell.llm.router import router as models_router
+from askwell.mcp_server.http import McpEndpoint
 from askwell.openai_compat import wire as openai_wire
 from askwell.openai_compat.router import router as openai_router
 from askwell.ops.exposition import process_exiting
@@ -47,6 +50,10 @@ def create_app(
     settings: Settings | None = None, *, run_migrations: bool = True, warm_up: bool = False
 ) -> FastAPI:
     settings = settings or get_settings()
+    mcp = McpEndpoint(
+        runtime=lambda: app.state.runtime,
+        limiter=lambda: shared_rate_limiter(app.state, settings),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -54,7 +61,8 @@ def create_app(
         watch_pool(runtime.engine)
         warming = asyncio.ensure_future(runtime.warm()) if warm_up and settings.warm_up else None
         try:
-            yield
+            async with mcp.manager.run():
+                yield
         finally:
             if warming is not None:
                 warming.cancel()
@@ -83,6 +91,8 @@ def create_app(
     app.add_middleware(RequestIdMiddleware)  # outermost: every log line of a request carries its id
     app.include_router(ops_router)  # /healthz, /readyz and /metrics at the root, for probes and scrapers
     app.include_router(openai_router)  # /v1, where OpenAI's clients look for it
+    # /mcp: MCP clients over Streamable HTTP; an ASGI route, as the SDK's transport answers itself.
+    app.router.routes.append(Route("/mcp", endpoint=mcp, methods=["GET", "POST", "DELETE"]))
     for router in (
         auth_router,
         assistants_router,

@@ -5,7 +5,7 @@ the settings, a database session, the rate limiter and the client IP. Who the ca
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,12 +42,16 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-def get_rate_limiter(request: Request, settings: SettingsDep) -> RateLimiter:
+def shared_rate_limiter(state: Any, settings: Settings) -> RateLimiter:
     """The app's one limiter, built on first use (its Redis client is then shared)."""
-    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    limiter: RateLimiter | None = getattr(state, "rate_limiter", None)
     if limiter is None:
-        limiter = request.app.state.rate_limiter = RateLimiter.from_settings(settings)
+        limiter = state.rate_limiter = RateLimiter.from_settings(settings)
     return limiter
+
+
+def get_rate_limiter(request: Request, settings: SettingsDep) -> RateLimiter:
+    return shared_rate_limiter(request.app.state, settings)
 
 
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]

@@ -1,0 +1,66 @@
+"""`/mcp`: the MCP tools over Streamable HTTP, behind an API key as a Bearer credential.
+
+Stateless (every POST stands alone, answered as JSON): the app may run several workers
+and a tool call needs nothing from an earlier one but its `session` argument. The key is
+checked here, before the SDK sees the request, so a missing or bad one is a plain 401;
+the tools read the key this check found from the request's state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
+
+from askwell.apikeys.caller import Caller
+from askwell.errors import AskwellError, Unauthorized
+from askwell.mcp_server.tools import Wiring, build_server, key_caller
+from askwell.ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    from askwell.runtime import Runtime
+
+_STATE = "askwell_mcp_caller"
+
+
+class McpEndpoint:
+    """The ASGI app at /mcp: the key check, then the SDK's Streamable HTTP transport."""
+
+    def __init__(self, runtime: Callable[[], Runtime], limiter: Callable[[], RateLimiter]) -> None:
+        self._runtime = runtime
+        self.server: MCPServer = build_server(Wiring(runtime=runtime, limiter=limiter, caller=_found_caller))
+        # host="0.0.0.0" leaves out the SDK's Host/Origin allow-list for localhost: Askwell
+        # serves under its own domain, and a DNS-rebinding page has no API key to send.
+        self.server.streamable_http_app(stateless_http=True, json_response=True, host="0.0.0.0")
+        self.manager: StreamableHTTPSessionManager = self.server.session_manager
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope)
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        try:
+            async with self._runtime().session_factory() as session:
+                caller = await key_caller(session, token.strip() if scheme.lower() == "bearer" else None)
+        except AskwellError as exc:
+            status = 401 if isinstance(exc, Unauthorized) else exc.status_code
+            body = {"detail": exc.message, "code": exc.code}
+            await JSONResponse(body, status_code=status, headers={"WWW-Authenticate": "Bearer"})(
+                scope, receive, send
+            )
+            return
+        scope.setdefault("state", {})[_STATE] = caller
+        await self.manager.handle_request(scope, receive, send)
+
+
+async def _found_caller(ctx: Context, session: AsyncSession) -> Caller:
+    request = ctx.request_context.request
+    caller = getattr(getattr(request, "state", None), _STATE, None)
+    if not isinstance(caller, Caller):
+        raise Unauthorized("Send an Askwell API key as a Bearer credential", code="not_authenticated")
+    return caller
