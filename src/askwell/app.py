@@ -27,9 +27,11 @@ from askwell.errors import AskwellError, TooManyRequests
 from askwell.jobs.router import router as jobs_router
 from askwell.llm.router import router as models_router
 from askwell.ops.exposition import process_exiting
+from askwell.ops.logs import install_redaction
 from askwell.ops.metrics import watch_pool
 from askwell.ops.middleware import HttpMetricsMiddleware, RequestIdMiddleware
 from askwell.ops.router import router as ops_router
+from askwell.redaction import redact_any
 from askwell.runtime import Runtime
 from askwell.settings import Settings, get_settings
 from askwell.web import mount_web_app
@@ -44,6 +46,7 @@ def create_app(
     settings: Settings | None = None, *, run_migrations: bool = True, warm_up: bool = False
 ) -> FastAPI:
     settings = settings or get_settings()
+    install_redaction()  # before anything logs: no record of this process shows a credential
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -107,7 +110,8 @@ def create_served_app() -> FastAPI:
 
 
 def _error(status: int, detail: Any, code: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
+    # Again here, not only where errors are made: a secret may have been remembered since.
+    return JSONResponse({"detail": redact_any(detail), "code": code}, status_code=status, headers=headers)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
