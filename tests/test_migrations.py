@@ -28,8 +28,10 @@ MODEL_TABLES = {
     "jobs",
     "stored_files",
     "stored_file_chunks",
+    "api_keys",
+    "api_key_sessions",
 }
-HEAD = "0006"
+HEAD = "0007"
 
 
 @pytest.fixture

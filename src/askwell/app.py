@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from askwell import __version__, background
 from askwell.api_schema import install_openapi
+from askwell.apikeys.router import router as apikeys_router
 from askwell.assistants.router import router as assistants_router
 from askwell.auth.router import router as auth_router
 from askwell.chat.router import router as chat_router
@@ -26,6 +27,8 @@ from askwell.connectors.router import router as connectors_router
 from askwell.errors import AskwellError, TooManyRequests
 from askwell.jobs.router import router as jobs_router
 from askwell.llm.router import router as models_router
+from askwell.openai_compat import wire as openai_wire
+from askwell.openai_compat.router import router as openai_router
 from askwell.ops.exposition import process_exiting
 from askwell.ops.logs import install_redaction
 from askwell.ops.metrics import watch_pool
@@ -82,6 +85,7 @@ def create_app(
     )
     app.add_middleware(RequestIdMiddleware)  # outermost: every log line of a request carries its id
     app.include_router(ops_router)  # /healthz, /readyz and /metrics at the root, for probes and scrapers
+    app.include_router(openai_router)  # /v1, where OpenAI's clients look for it
     for router in (
         auth_router,
         assistants_router,
@@ -89,6 +93,7 @@ def create_app(
         models_router,
         connectors_router,
         jobs_router,
+        apikeys_router,
         *kind_routers(),  # each knowledge kind's own endpoints (uploads, search, connection test)
     ):
         app.include_router(router, prefix=API_PREFIX)
@@ -109,23 +114,36 @@ def create_served_app() -> FastAPI:
     return create_app(run_migrations=False, warm_up=True)
 
 
-def _error(status: int, detail: Any, code: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def _error(
+    request: Request, status: int, detail: Any, code: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
     # Again here, not only where errors are made: a secret may have been remembered since.
-    return JSONResponse({"detail": redact_any(detail), "code": code}, status_code=status, headers=headers)
+    detail = redact_any(detail)
+    if openai_wire.is_openai_path(request.url.path):
+        return openai_wire.error_response(status, _as_text(detail), code, headers)
+    return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
+
+
+def _as_text(detail: Any) -> str:
+    """One line for OpenAI's `message`: validation problems are listed as `field: message`."""
+    if isinstance(detail, list):
+        return "; ".join(f"{p['field']}: {p['message']}" for p in detail if isinstance(p, dict))
+    return str(detail)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
-    """Every error leaves as {"detail", "code"}; nothing leaks a stack trace or a secret."""
+    """Every error leaves as {"detail", "code"} ({"error": {...}} under /v1, as OpenAI's
+    clients expect); nothing leaks a stack trace or a secret."""
 
     @app.exception_handler(AskwellError)
-    async def domain_error(_request: Request, exc: AskwellError) -> JSONResponse:
+    async def domain_error(request: Request, exc: AskwellError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         if isinstance(exc, TooManyRequests):
             headers = {"Retry-After": str(exc.retry_after_s)}
-        return _error(exc.status_code, exc.message, exc.code, headers)
+        return _error(request, exc.status_code, exc.message, exc.code, headers)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
             {
                 "field": ".".join(str(part) for part in err.get("loc", ())),
@@ -134,28 +152,30 @@ def _install_error_handlers(app: FastAPI) -> None:
             }
             for err in exc.errors()
         ]
-        return _error(422, problems, "invalid_request")
+        return _error(request, 422, problems, "invalid_request")
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _error(exc.status_code, exc.detail, code, getattr(exc, "headers", None))
+        return _error(request, exc.status_code, exc.detail, code, getattr(exc, "headers", None))
 
     @app.exception_handler(IntegrityError)
-    async def integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
+    async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
         # Two requests raced past a uniqueness pre-check; the loser gets what it would have.
         logger.info("Integrity error mapped to 409: %s", type(exc.orig).__name__)
-        return _error(409, "This conflicts with existing data (it may have just been created)", "conflict")
+        return _error(
+            request, 409, "This conflicts with existing data (it may have just been created)", "conflict"
+        )
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
     @app.exception_handler(PoolTimeout)
     @app.exception_handler(ConnectionError)
-    async def database_down(_request: Request, exc: Exception) -> JSONResponse:
+    async def database_down(request: Request, exc: Exception) -> JSONResponse:
         logger.error("Database unavailable: %s", type(exc).__name__)
-        return _error(503, "The database is unavailable; try again shortly", "database_unavailable")
+        return _error(request, 503, "The database is unavailable; try again shortly", "database_unavailable")
 
     @app.exception_handler(Exception)
-    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("Unhandled error")
-        return _error(500, "Internal server error", "internal_error")
+        return _error(request, 500, "Internal server error", "internal_error")

@@ -1,5 +1,6 @@
 """Every table of every domain, imported in one place for Alembic's metadata."""
 
+from askwell.apikeys.models import ApiKey, ApiKeySession
 from askwell.assistants.models import Assistant
 from askwell.auth.models import User
 from askwell.chat.models import ChatMessage, ChatSession
@@ -12,6 +13,8 @@ from askwell.jobs.models import Job
 metadata = Base.metadata
 
 __all__ = [
+    "ApiKey",
+    "ApiKeySession",
     "Assistant",
     "ChatMessage",
     "ChatSession",

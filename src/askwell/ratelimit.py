@@ -47,6 +47,7 @@ class Limit(enum.StrEnum):
     LOGIN_IP = "login_ip"
     LOGIN_ACCOUNT = "login_account"
     REGISTER_IP = "register_ip"
+    API_KEY = "api_key"
 
 
 _WHAT = {
@@ -57,6 +58,7 @@ _WHAT = {
     Limit.LOGIN_IP: "Too many login attempts from this address",
     Limit.LOGIN_ACCOUNT: "Too many login attempts for this account",
     Limit.REGISTER_IP: "Too many sign-ups from this address",
+    Limit.API_KEY: "Too many requests with this API key",
 }
 
 

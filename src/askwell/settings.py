@@ -217,6 +217,11 @@ class Settings(BaseSettings):
         default="5/minute", description="Login attempts per submitted account name, from anywhere."
     )
     rate_limit_register_ip: str = Field(default="10/minute", description="Sign-ups per client IP.")
+    rate_limit_api_key: str = Field(
+        default="60/minute",
+        description="Requests per API key (chat, search and /v1 together); a key is a program, "
+        "so it gets more than a person but still cannot flood the model.",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=lambda: ["127.0.0.1", "::1"],
         description="Peers (addresses or networks) whose X-Forwarded-For names the client IP.",
@@ -230,6 +235,7 @@ class Settings(BaseSettings):
         "rate_limit_login_ip",
         "rate_limit_login_account",
         "rate_limit_register_ip",
+        "rate_limit_api_key",
     )
     @classmethod
     def _check_rate_limit(cls, value: str) -> str:

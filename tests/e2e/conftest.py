@@ -61,7 +61,9 @@ def server(web_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         "ASKWELL_ALLOW_REGISTRATION": "true",
         # Data questions are answered by the tests' own model (tests/models.py).
         "ASKWELL_FUNCTION_MODELS": "true",
-        "PYTHONPATH": str(ROOT),
+        # This checkout's code first: a worktree sharing another checkout's venv would
+        # otherwise serve that checkout's askwell.
+        "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
     }
     with running_server(data_dir, **env) as base_url:
         response = httpx.post(

@@ -1,5 +1,6 @@
 """FastAPI dependencies for who the caller is (a user, a logged-in user, an admin) and the
-rate limits counted per caller: chats, uploads, logins and sign-ups (askwell.ratelimit)."""
+rate limits counted per caller: uploads, logins and sign-ups (askwell.ratelimit); chats are
+counted by askwell.apikeys.deps, which knows API keys too."""
 
 from __future__ import annotations
 
@@ -11,18 +12,21 @@ from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 
 from askwell.auth import service as auth_service
 from askwell.auth.models import User
+from askwell.auth.security import API_KEY_MARK
 from askwell.deps import ClientIP, RateLimiterDep, RuntimeDep, SessionDep
 from askwell.errors import Forbidden, Unauthorized
 from askwell.ratelimit import Limit
 
-_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+bearer_token = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+BearerToken = Annotated[str | None, Depends(bearer_token)]
 
 
-async def get_optional_user(
-    session: SessionDep, runtime: RuntimeDep, token: Annotated[str | None, Depends(_bearer)]
-) -> User | None:
-    """The caller, or None: a malformed, invalid or expired token counts as no user."""
-    if not token:
+async def get_optional_user(session: SessionDep, runtime: RuntimeDep, token: BearerToken) -> User | None:
+    """The caller, or None: a malformed, invalid or expired token counts as no user.
+
+    An API key is no user either: the endpoints that take keys read them (askwell.apikeys.deps).
+    """
+    if not token or token.startswith(API_KEY_MARK):
         return None
     return await auth_service.user_from_token(session=session, token=token, key=runtime.signing_key)
 
@@ -30,7 +34,13 @@ async def get_optional_user(
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 
 
-async def get_current_user(user: OptionalUser) -> User:
+async def get_current_user(user: OptionalUser, token: BearerToken) -> User:
+    if user is None and token and token.startswith(API_KEY_MARK):
+        raise Forbidden(
+            "API keys are accepted only on the chat, search and /v1 endpoints; "
+            "this one needs a user's token (POST /api/v1/auth/token)",
+            code="api_key_not_allowed",
+        )
     if user is None:
         raise Unauthorized("Not authenticated: send a valid bearer token", code="not_authenticated")
     return user
@@ -69,17 +79,6 @@ async def limit_register(limiter: RateLimiterDep, ip: ClientIP) -> None:
 
 
 RegisterRateLimit = Annotated[None, Depends(limit_register)]
-
-
-async def limit_chat(limiter: RateLimiterDep, ip: ClientIP, user: OptionalUser) -> None:
-    """Chat messages per signed-in user, or per IP for anonymous callers (before any work)."""
-    if user is not None:
-        await limiter.hit(Limit.CHAT_USER, str(user.id))
-    else:
-        await limiter.hit(Limit.CHAT_IP, ip)
-
-
-ChatRateLimit = Annotated[None, Depends(limit_chat)]
 
 
 async def limit_upload(limiter: RateLimiterDep, admin: AdminUser) -> None:

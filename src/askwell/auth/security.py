@@ -18,6 +18,10 @@ _hasher = PasswordHasher()
 _ALGORITHM = "HS256"
 _KEY_FILE = "secret_key"
 
+# How an API key (askwell.apikeys) starts. It lives here, below both, so that the user
+# dependencies can refuse a key on the endpoints that take users only.
+API_KEY_MARK = "ak_"
+
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -223,6 +224,7 @@ async def prepare_turn(
     language: str | None,
     history: list[dict[str, str]] | None,
     memory_turns: int,
+    api_key_id: uuid.UUID | None = None,
 ) -> Turn:
     """The request phase: bind the session, read the memory, plan the turn, before the response.
 
@@ -233,7 +235,12 @@ async def prepare_turn(
     started = time.perf_counter()
     assistant = target.assistant
     binding = await service.bind_session(
-        session=session, target=target, session_id=session_id, user=user, title=request_message[:80]
+        session=session,
+        target=target,
+        session_id=session_id,
+        user=user,
+        title=request_message[:80],
+        api_key_id=api_key_id,
     )
     if history is not None:
         context, stored = history[-memory_turns:] if memory_turns else [], False

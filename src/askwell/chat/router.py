@@ -8,15 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
-from askwell.assistants import service as assistant_service
-from askwell.auth.deps import ChatRateLimit, CurrentUser, OptionalUser
+from askwell.apikeys.caller import Caller
+from askwell.apikeys.deps import CallerDep, ChatRateLimit
+from askwell.apikeys.schemas import KeyAction
+from askwell.auth.deps import CurrentUser
 from askwell.chat import service
-from askwell.chat.flows import prepare_turn, run_turn
 from askwell.chat.history import format_message
+from askwell.chat.models import ChatSession
 from askwell.chat.schemas import ChatRequest, HistoryResponse, ResetResponse, SessionRead, SessionUpdate
+from askwell.chat.start import start_turn
 from askwell.chat.wire import NDJSON, SSE, encode_in_task, ndjson_line, sse_frame, wants_sse
 from askwell.deps import RateLimiterDep, RuntimeDep, SessionDep
-from askwell.ratelimit import Limit
 
 router = APIRouter(prefix="/chat", tags=["chat"])
 
@@ -32,31 +34,23 @@ async def chat_stream(
     session: SessionDep,
     runtime: RuntimeDep,
     limiter: RateLimiterDep,
-    user: OptionalUser,
+    caller: CallerDep,
     accept: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """Stream the answer to a message as events: start, steps, sources, tokens, ..., done."""
-    target = await service.load_target(
-        session=session, assistant_id=request.assistant_id, session_id=request.session_id
-    )
-    assistant_service.ensure_can_chat(target.assistant, user)
-    await limiter.hit(Limit.CHAT_ASSISTANT, str(target.assistant.id))  # a 429 before the stream starts
-    model = runtime.models.get(target.assistant.model or runtime.settings.default_model)
-    turn = await prepare_turn(
+    events = await start_turn(
         session=session,
-        kinds=runtime.kinds,
-        memory=runtime.memory,
-        request_message=request.message,
-        target=target,
-        user=user,
+        runtime=runtime,
+        limiter=limiter,
+        caller=caller,
+        assistant_id=request.assistant_id,
         session_id=request.session_id,
+        message=request.message,
         language=request.language,
         history=[t.model_dump() for t in request.history] if request.history is not None else None,
-        memory_turns=runtime.settings.memory_turns,
     )
-    deps = runtime.flow_deps(model)
     sse = wants_sse(accept)
-    body = encode_in_task(run_turn(turn, deps), sse_frame if sse else ndjson_line)
+    body = encode_in_task(events, sse_frame if sse else ndjson_line)
     return StreamingResponse(
         body,
         media_type=SSE if sse else NDJSON,
@@ -73,19 +67,19 @@ async def list_sessions(
 
 
 @router.get("/{session_id}/history", response_model=HistoryResponse)
-async def chat_history(session_id: str, session: SessionDep, user: OptionalUser) -> HistoryResponse:
+async def chat_history(session_id: str, session: SessionDep, caller: CallerDep) -> HistoryResponse:
     """A session's messages, oldest first, with their sources, steps and data results."""
-    chat = await service.get_readable_session(session=session, session_id=session_id, user=user)
+    chat = await _readable(session, session_id, caller)
     messages = await service.list_messages(session=session, session_id=chat.id)
     return HistoryResponse(messages=[format_message(m) for m in messages])
 
 
 @router.delete("/{session_id}", response_model=ResetResponse)
 async def reset_chat(
-    session_id: str, session: SessionDep, runtime: RuntimeDep, user: OptionalUser
+    session_id: str, session: SessionDep, runtime: RuntimeDep, caller: CallerDep
 ) -> ResetResponse:
     """Forget the conversation: history and memory are emptied."""
-    chat = await service.get_readable_session(session=session, session_id=session_id, user=user)
+    chat = await _readable(session, session_id, caller)
     await service.reset(session=session, chat=chat, memory=runtime.memory)
     await session.commit()
     return ResetResponse()
@@ -93,10 +87,18 @@ async def reset_chat(
 
 @router.patch("/{session_id}", response_model=SessionRead)
 async def rename_chat(
-    session_id: str, session_in: SessionUpdate, session: SessionDep, user: OptionalUser
+    session_id: str, session_in: SessionUpdate, session: SessionDep, caller: CallerDep
 ) -> object:
     """Rename a conversation (same access rule as its history)."""
-    chat = await service.get_readable_session(session=session, session_id=session_id, user=user)
+    chat = await _readable(session, session_id, caller)
     chat = await service.rename(session=session, chat=chat, title=session_in.title)
     await session.commit()
     return chat
+
+
+async def _readable(session: SessionDep, session_id: str, caller: Caller) -> ChatSession:
+    """The session if the caller may use it; a key needs the chat action for any of this."""
+    caller.ensure_action(KeyAction.CHAT)
+    return await service.get_readable_session(
+        session=session, session_id=session_id, user=caller.user, api_key_id=caller.key_id
+    )

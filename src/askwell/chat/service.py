@@ -11,6 +11,7 @@ from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from askwell.apikeys.models import ApiKeySession
 from askwell.assistants.models import Assistant
 from askwell.auth.models import User
 from askwell.chat.memory import MemorySnapshot, MemoryStore
@@ -29,8 +30,12 @@ _SESSIONS = cast(Table, ChatSession.__table__)
 _MESSAGES = cast(Table, ChatMessage.__table__)
 _INSERT_SESSION = insert(_SESSIONS)
 _INSERT_MESSAGE = insert(_MESSAGES)
-_BINDING_QUERY = select(_SESSIONS.c.assistant_id, _SESSIONS.c.user_id, _SESSIONS.c.version).where(
-    _SESSIONS.c.id == bindparam("session_id")
+_KEY_SESSIONS = cast(Table, ApiKeySession.__table__)
+_INSERT_KEY_SESSION = insert(_KEY_SESSIONS)
+_BINDING_QUERY = (
+    select(_SESSIONS.c.assistant_id, _SESSIONS.c.user_id, _KEY_SESSIONS.c.api_key_id, _SESSIONS.c.version)
+    .select_from(_SESSIONS.outerjoin(_KEY_SESSIONS, _KEY_SESSIONS.c.session_id == _SESSIONS.c.id))
+    .where(_SESSIONS.c.id == bindparam("session_id"))
 )
 _BUMP_VERSION = (
     update(_SESSIONS)
@@ -43,11 +48,13 @@ _TARGET_QUERY = (
         Assistant,
         ChatSession.assistant_id.label("bound_assistant_id"),
         ChatSession.user_id.label("bound_user_id"),
+        ApiKeySession.api_key_id.label("bound_key_id"),
         ChatSession.version,
         Connector,
     )
     .select_from(Assistant)
     .outerjoin(ChatSession, ChatSession.id == bindparam("session_id"))
+    .outerjoin(ApiKeySession, ApiKeySession.session_id == ChatSession.id)
     .outerjoin(Connector, Connector.assistant_id == Assistant.id)
     .where(Assistant.id == bindparam("assistant_id"))
     .order_by(Connector.created_at)
@@ -56,10 +63,14 @@ _TARGET_QUERY = (
 
 @dataclass(frozen=True, slots=True)
 class Binding:
-    """Who a chat session belongs to, and its version (bumped by every stored message)."""
+    """Who a chat session belongs to, and its version (bumped by every stored message).
+
+    The owner is a user, an API key, or nobody (an anonymous session); never both.
+    """
 
     assistant_id: uuid.UUID
     user_id: uuid.UUID | None
+    api_key_id: uuid.UUID | None
     version: int
 
 
@@ -87,19 +98,28 @@ async def load_target(*, session: AsyncSession, assistant_id: uuid.UUID, session
     binding = None
     if first.bound_assistant_id is not None:
         binding = Binding(
-            assistant_id=first.bound_assistant_id, user_id=first.bound_user_id, version=first.version
+            assistant_id=first.bound_assistant_id,
+            user_id=first.bound_user_id,
+            api_key_id=first.bound_key_id,
+            version=first.version,
         )
     connectors = [row.Connector for row in rows if row.Connector is not None]
     return ChatTarget(assistant=first.Assistant, binding=binding, connectors=connectors)
 
 
 async def bind_session(
-    *, session: AsyncSession, target: ChatTarget, session_id: str, user: User | None, title: str
+    *,
+    session: AsyncSession,
+    target: ChatTarget,
+    session_id: str,
+    user: User | None,
+    title: str,
+    api_key_id: uuid.UUID | None = None,
 ) -> Binding:
     """The binding of the session a new message goes to, created on first use.
 
-    Another user's session reads as unknown (404) so ids cannot be probed; a session of
-    another assistant is a conflict (409).
+    Another owner's session (another user's, a key's, or a user's for a key) reads as
+    unknown (404) so ids cannot be probed; a session of another assistant is a conflict (409).
     """
     binding = target.binding
     user_id = user.id if user else None
@@ -118,15 +138,26 @@ async def bind_session(
                     "updated_at": now,
                 },
             )
-            binding = Binding(assistant_id=target.assistant.id, user_id=user_id, version=0)
+            if api_key_id is not None:
+                await session.execute(
+                    _INSERT_KEY_SESSION, {"session_id": session_id, "api_key_id": api_key_id}
+                )
+            binding = Binding(
+                assistant_id=target.assistant.id, user_id=user_id, api_key_id=api_key_id, version=0
+            )
         except IntegrityError:
             # Two first messages raced for the same id: the other one bound it.
             await session.rollback()
             row = (await session.execute(_BINDING_QUERY, {"session_id": session_id})).one_or_none()
             if row is None:
                 raise
-            binding = Binding(assistant_id=row.assistant_id, user_id=row.user_id, version=row.version)
-    if binding.user_id != user_id:
+            binding = Binding(
+                assistant_id=row.assistant_id,
+                user_id=row.user_id,
+                api_key_id=row.api_key_id,
+                version=row.version,
+            )
+    if (binding.user_id, binding.api_key_id) != (user_id, api_key_id):
         raise NotFound(_NOT_FOUND, code="session_not_found")
     if binding.assistant_id != target.assistant.id:
         raise Conflict(
@@ -136,12 +167,24 @@ async def bind_session(
     return binding
 
 
-async def get_readable_session(*, session: AsyncSession, session_id: str, user: User | None) -> ChatSession:
-    """A session the caller may read or reset: the owner or an admin; anyone for anonymous ones."""
+async def get_readable_session(
+    *, session: AsyncSession, session_id: str, user: User | None, api_key_id: uuid.UUID | None = None
+) -> ChatSession:
+    """A session the caller may read or reset: the owner or an admin; anyone for anonymous ones.
+
+    A key's session is its key's alone (not even an admin reads it here: admins see a key's
+    usage); a key reads no user's session.
+    """
     chat = await session.get(ChatSession, session_id)
     if chat is None:
         raise NotFound(_NOT_FOUND, code="session_not_found")
-    if chat.user_id is not None and (user is None or (user.id != chat.user_id and not user.is_admin)):
+    owner_key = await session.scalar(
+        select(ApiKeySession.api_key_id).where(ApiKeySession.session_id == session_id)
+    )
+    if owner_key is not None:
+        if owner_key != api_key_id:
+            raise NotFound(_NOT_FOUND, code="session_not_found")
+    elif chat.user_id is not None and (user is None or (user.id != chat.user_id and not user.is_admin)):
         raise NotFound(_NOT_FOUND, code="session_not_found")
     return chat
 

@@ -1,6 +1,7 @@
 import { LoginForm } from "../components/LoginForm";
 import { useAuth } from "../lib/auth";
 import { Link } from "../lib/router";
+import { ApiKeysAdmin } from "./ApiKeysAdmin";
 import { AssistantsAdmin } from "./AssistantsAdmin";
 import { JobsAdmin } from "./JobsAdmin";
 import { KnowledgeAdmin } from "./KnowledgeAdmin";
@@ -11,6 +12,7 @@ const SECTIONS = [
   ["knowledge", "Knowledge"],
   ["users", "Users"],
   ["jobs", "Jobs"],
+  ["keys", "API keys"],
 ] as const;
 
 export function AdminPage({ section }: { section: string }) {
@@ -52,6 +54,7 @@ export function AdminPage({ section }: { section: string }) {
         {current === "knowledge" && <KnowledgeAdmin />}
         {current === "users" && <UsersAdmin currentUserId={user.id} />}
         {current === "jobs" && <JobsAdmin />}
+        {current === "keys" && <ApiKeysAdmin />}
       </main>
     </div>
   );

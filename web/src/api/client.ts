@@ -1,6 +1,9 @@
 // A small typed client for /api/v1. Errors are thrown as ApiError with the server's
 // {"detail", "code"}; the bearer token is kept in localStorage.
 import type {
+  ApiKey,
+  ApiKeyCreate,
+  ApiKeyCreated,
   Assistant,
   AssistantFields,
   ChatRequest,
@@ -180,6 +183,11 @@ export const api = {
     request<Assistant>("PATCH", `/assistants/${id}`, { json: fields }),
   deleteAssistant: (id: string) => request<void>("DELETE", `/assistants/${id}`),
   models: () => request<ModelList>("GET", "/models"),
+
+  apiKeys: () => request<ApiKey[]>("GET", "/api-keys"),
+  /** The response's `key` is the secret: the server shows it this once. */
+  createApiKey: (fields: ApiKeyCreate) => request<ApiKeyCreated>("POST", "/api-keys", { json: fields }),
+  revokeApiKey: (id: string) => request<ApiKey>("POST", `/api-keys/${id}/revoke`),
 
   connectors: (assistantId: string) => request<Connector[]>("GET", `/assistants/${assistantId}/connectors`),
   createConnector: (assistantId: string, fields: { type: ConnectorType; name: string; config?: SqlConfig }) =>

@@ -64,6 +64,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Models
+         * @description The assistants the caller (API key or user token) may chat with, as models.
+         */
+        get: operations["list_models_v1_models_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chat/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Chat Completions
+         * @description Answer the conversation's last user message; each call is a new stored session.
+         */
+        post: operations["chat_completions_v1_chat_completions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/register": {
         parameters: {
             query?: never;
@@ -436,6 +476,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Keys
+         * @description Every key, newest first, with its usage (never its secret).
+         */
+        get: operations["list_keys_api_v1_api_keys_get"];
+        put?: never;
+        /**
+         * Create Key
+         * @description Issue a key scoped to assistants and actions; its secret is in this response only.
+         */
+        post: operations["create_key_api_v1_api_keys_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Key
+         * @description One key.
+         */
+        get: operations["read_key_api_v1_api_keys__key_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-keys/{key_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke Key
+         * @description Revoke a key: its next request is refused (401).
+         */
+        post: operations["revoke_key_api_v1_api_keys__key_id__revoke_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-keys/{key_id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Key Usage
+         * @description Requests and tokens a key has used, and when it was last used.
+         */
+        get: operations["key_usage_api_v1_api_keys__key_id__usage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/connectors/{connector_id}/documents": {
         parameters: {
             query?: never;
@@ -568,6 +692,134 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** ApiKeyCreate */
+        ApiKeyCreate: {
+            /** Name */
+            name: string;
+            /** Assistant Ids */
+            assistant_ids: string[];
+            /** Actions */
+            actions: components["schemas"]["KeyAction"][];
+            /**
+             * Expires At
+             * @description After this instant the key is refused.
+             */
+            expires_at?: string | null;
+        };
+        /** ApiKeyCreated */
+        ApiKeyCreated: {
+            /** Name */
+            name: string;
+            /** Assistant Ids */
+            assistant_ids: string[];
+            /** Actions */
+            actions: components["schemas"]["KeyAction"][];
+            /**
+             * Expires At
+             * @description After this instant the key is refused.
+             */
+            expires_at?: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Prefix
+             * @description The key's public part, ak_<prefix>_...: how to tell keys apart.
+             */
+            prefix: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            usage: components["schemas"]["ApiKeyUsage"];
+            /**
+             * Key
+             * @description The whole key. Shown once: only a hash of it is stored.
+             */
+            key: string;
+        };
+        /** ApiKeyRead */
+        ApiKeyRead: {
+            /** Name */
+            name: string;
+            /** Assistant Ids */
+            assistant_ids: string[];
+            /** Actions */
+            actions: components["schemas"]["KeyAction"][];
+            /**
+             * Expires At
+             * @description After this instant the key is refused.
+             */
+            expires_at?: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Prefix
+             * @description The key's public part, ak_<prefix>_...: how to tell keys apart.
+             */
+            prefix: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            usage: components["schemas"]["ApiKeyUsage"];
+        };
+        /** ApiKeyUsage */
+        ApiKeyUsage: {
+            /** Requests */
+            requests: number;
+            /** Prompt Tokens */
+            prompt_tokens: number;
+            /** Completion Tokens */
+            completion_tokens: number;
+            /** Last Used At */
+            last_used_at: string | null;
+        };
+        /**
+         * AskwellExtension
+         * @description What makes the answer checkable, beside its text: what it cites and, for data
+         *     answers, the SQL that ran, its result and the chart.
+         */
+        AskwellExtension: {
+            /**
+             * Assistant Id
+             * Format: uuid
+             */
+            assistant_id: string;
+            /** Session Id */
+            session_id: string;
+            /** Message Id */
+            message_id?: string | null;
+            /**
+             * Sources
+             * @description Numbered as the [n] in the text.
+             */
+            sources?: components["schemas"]["Source"][];
+            /** Sql */
+            sql?: string | null;
+            /**
+             * Table
+             * @description columns, rows, row_count, truncated
+             */
+            table?: {
+                [key: string]: unknown;
+            } | null;
+            /** Visualization */
+            visualization?: {
+                [key: string]: unknown;
+            } | null;
+        };
         /** AssistantCreate */
         AssistantCreate: {
             /** Name */
@@ -685,6 +937,25 @@ export interface components {
             /** Files */
             files: string[];
         };
+        /** ChatCompletion */
+        ChatCompletion: {
+            /** Id */
+            id: string;
+            /**
+             * Object
+             * @default chat.completion
+             * @constant
+             */
+            object: "chat.completion";
+            /** Created */
+            created: number;
+            /** Model */
+            model: string;
+            /** Choices */
+            choices: components["schemas"]["CompletionChoice"][];
+            usage: components["schemas"]["CompletionUsage"];
+            askwell: components["schemas"]["AskwellExtension"];
+        };
         ChatEvent: components["schemas"]["StartEvent"] | components["schemas"]["StepEvent"] | components["schemas"]["SourcesEvent"] | components["schemas"]["TokenEvent"] | components["schemas"]["SqlEvent"] | components["schemas"]["TableEvent"] | components["schemas"]["VisualizationEvent"] | components["schemas"]["ErrorEvent"] | components["schemas"]["DoneEvent"];
         /** ChatRequest */
         ChatRequest: {
@@ -704,6 +975,68 @@ export interface components {
              * @description When given, the conversation context for this turn instead of stored memory.
              */
             history?: components["schemas"]["HistoryTurn"][] | null;
+        };
+        /** CompletionChoice */
+        CompletionChoice: {
+            /**
+             * Index
+             * @default 0
+             */
+            index: number;
+            message: components["schemas"]["CompletionMessage"];
+            /**
+             * Finish Reason
+             * @default stop
+             * @constant
+             */
+            finish_reason: "stop";
+        };
+        /** CompletionMessage */
+        CompletionMessage: {
+            /**
+             * Role
+             * @default assistant
+             * @constant
+             */
+            role: "assistant";
+            /** Content */
+            content: string;
+        };
+        /**
+         * CompletionRequest
+         * @description Sampling parameters (temperature, max_tokens ...) are accepted and ignored: the
+         *     assistant's own settings decide how it answers.
+         */
+        CompletionRequest: {
+            /**
+             * Model
+             * @description An assistant's id or slug (GET /v1/models).
+             */
+            model: string;
+            /** Messages */
+            messages: components["schemas"]["OpenAIMessage"][];
+            /**
+             * Stream
+             * @default false
+             */
+            stream: boolean;
+            stream_options?: components["schemas"]["OpenAIStreamOptions"] | null;
+            /**
+             * N
+             * @description Only one choice is generated.
+             */
+            n?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** CompletionUsage */
+        CompletionUsage: {
+            /** Prompt Tokens */
+            prompt_tokens: number;
+            /** Completion Tokens */
+            completion_tokens: number;
+            /** Total Tokens */
+            total_tokens: number;
         };
         /** ConnectionTest */
         ConnectionTest: {
@@ -918,6 +1251,12 @@ export interface components {
             /** Heartbeat At */
             heartbeat_at: string | null;
         };
+        /**
+         * KeyAction
+         * @description What a key may do: chat (native stream and /v1) and search.
+         * @enum {string}
+         */
+        KeyAction: "chat" | "search";
         /** ModelList */
         ModelList: {
             /** Default */
@@ -944,6 +1283,76 @@ export interface components {
              * @default
              */
             notes: string;
+        };
+        /** OpenAIContentPart */
+        OpenAIContentPart: {
+            /** Type */
+            type: string;
+            /** Text */
+            text?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** OpenAIMessage */
+        OpenAIMessage: {
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "system" | "developer" | "user" | "assistant" | "tool" | "function";
+            /** Content */
+            content?: string | components["schemas"]["OpenAIContentPart"][] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** OpenAIModel */
+        OpenAIModel: {
+            /**
+             * Id
+             * @description The assistant's slug; its UUID is accepted as `model` too.
+             */
+            id: string;
+            /**
+             * Object
+             * @default model
+             * @constant
+             */
+            object: "model";
+            /** Created */
+            created: number;
+            /**
+             * Owned By
+             * @default askwell
+             */
+            owned_by: string;
+            /**
+             * Askwell
+             * @description assistant_id, name, description
+             */
+            askwell: {
+                [key: string]: unknown;
+            };
+        };
+        /** OpenAIModelList */
+        OpenAIModelList: {
+            /**
+             * Object
+             * @default list
+             * @constant
+             */
+            object: "list";
+            /** Data */
+            data: components["schemas"]["OpenAIModel"][];
+        };
+        /** OpenAIStreamOptions */
+        OpenAIStreamOptions: {
+            /**
+             * Include Usage
+             * @default false
+             */
+            include_usage: boolean;
+        } & {
+            [key: string]: unknown;
         };
         /** QueueRead */
         QueueRead: {
@@ -1348,6 +1757,60 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+        };
+    };
+    list_models_v1_models_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIModelList"];
+                };
+            };
+        };
+    };
+    chat_completions_v1_chat_completions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompletionRequest"];
+            };
+        };
+        responses: {
+            /** @description With stream: true, chat.completion.chunk frames. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatCompletion"];
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -2091,6 +2554,152 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_keys_api_v1_api_keys_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyRead"][];
+                };
+            };
+        };
+    };
+    create_key_api_v1_api_keys_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiKeyCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyCreated"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_key_api_v1_api_keys__key_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    revoke_key_api_v1_api_keys__key_id__revoke_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    key_usage_api_v1_api_keys__key_id__usage_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyUsage"];
                 };
             };
             /** @description Validation Error */

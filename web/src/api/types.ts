@@ -23,6 +23,10 @@ export type Assistant = Schemas["AssistantRead"];
 /** What the assistant form edits and sends: every field, so none is optional here. */
 export type AssistantFields = Required<Schemas["AssistantCreate"]>;
 export type ModelList = Schemas["ModelList"];
+export type ApiKey = Schemas["ApiKeyRead"];
+export type ApiKeyCreated = Schemas["ApiKeyCreated"];
+export type ApiKeyAction = Schemas["KeyAction"];
+export type ApiKeyCreate = Schemas["ApiKeyCreate"];
 
 // --- knowledge ---------------------------------------------------------------------------
 

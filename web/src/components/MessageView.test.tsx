@@ -39,6 +39,23 @@ describe("MessageView", () => {
     expect(container.querySelector("strong")?.textContent).toBe("bold");
   });
 
+  it("shows an answer that obeyed an injected document as text, running nothing", () => {
+    const text =
+      'Done. <script>window.__pwned = 1</script> <img src=x onerror="window.__pwned = 2"> ' +
+      '<svg onload="window.__pwned = 4"></svg> [details](javascript:window.__pwned=3) [1]';
+    const { container } = renderMessage(
+      bot({ text, sources: [{ id: "c", name: "refunds.md", type: "md", content: "r", metadata: {} }] }),
+    );
+    const answer = container.querySelector(".markdown") as HTMLElement; // the app's own icons are SVG
+    expect(answer.querySelector("script, img, svg, iframe, object, embed, style")).toBeNull();
+    const attributes = [...container.querySelectorAll("*")].flatMap((el) => el.getAttributeNames());
+    expect(attributes.filter((name) => name.startsWith("on"))).toEqual([]);
+    expect(container.querySelector('a[href^="javascript"]')).toBeNull();
+    expect(answer.textContent).toContain('<img src=x onerror="window.__pwned = 2">');
+    expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
+    expect(screen.getByRole("link", { name: "Source 1" })).toBeTruthy();
+  });
+
   it("shows a stream error inline with a retry button", () => {
     const onRetry = vi.fn();
     renderMessage(bot({ text: "Partial", status: "error", error: { code: "model_error", message: "The model failed" } }), { onRetry });

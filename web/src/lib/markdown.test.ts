@@ -43,3 +43,57 @@ describe("renderMarkdown", () => {
     expect(renderMarkdown("[1](https://example.org)", 2)).toContain('href="https://example.org"');
   });
 });
+
+// What a model obeying an injected document may write: every piece must arrive as text.
+const HOSTILE = [
+  '<script>window.__pwned = 1</script> <img src=x onerror="window.__pwned = 2"> [details](javascript:window.__pwned=3)',
+  "<svg onload=alert(1)><circle r=5 /></svg>",
+  '<iframe src="https://evil.example"></iframe>',
+  '<a href="javascript:alert(1)">raw link</a>',
+  "<details open ontoggle=alert(1)><summary>x</summary></details>",
+  "<style>body{display:none}</style>",
+  "[x](JaVaScRiPt:alert(1)) [y](vbscript:msgbox(1)) [z](data:text/html;base64,PHNjcmlwdD4=)",
+  "[x](javascript&#58;alert(1)) [y](java\nscript:alert(1)) <javascript:alert(1)>",
+  '[title](https://example.org "x\" onmouseover=\"alert(1)")',
+  "[1](javascript:alert(1)) and [2]: see [ 3 ] and [1, 9].",
+  "| a | b |\n|---|---|\n| <img src=x onerror=alert(1)> | `<script>` |",
+  "```html\n<script>alert(1)</script>\n```",
+  "> <b onclick=alert(1)>quoted</b>",
+  "![x](x onerror=alert(1)) ![y](javascript:alert(1))",
+];
+const ALLOWED_TAGS = new Set([
+  "p", "a", "strong", "em", "code", "pre", "ul", "ol", "li", "div", "table", "thead", "tbody", "tr",
+  "th", "td", "blockquote", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "s",
+]);
+
+function tags(html: string): { name: string; attrs: string }[] {
+  return [...html.matchAll(/<\/?([a-zA-Z][\w-]*)([^>]*)>/g)].map((m) => ({ name: m[1].toLowerCase(), attrs: m[2] }));
+}
+
+describe("renderMarkdown with hostile answers", () => {
+  it.each(HOSTILE)("renders %j as text, with no element or attribute that runs code", (text) => {
+    const html = renderMarkdown(text, 2);
+    for (const tag of tags(html)) {
+      expect(ALLOWED_TAGS, `<${tag.name}> in ${html}`).toContain(tag.name);
+      expect(tag.attrs, html).not.toMatch(/\son\w+\s*=/i);
+      expect(tag.attrs, html).not.toMatch(/\sstyle\s*=/i);
+      for (const [, href] of tag.attrs.matchAll(/href="([^"]*)"/g)) {
+        expect(href, html).toMatch(/^(https?:|mailto:|#source-\d+$)/);
+      }
+    }
+  });
+
+  it("keeps the injected markup visible as text", () => {
+    const html = renderMarkdown(HOSTILE[0]);
+    expect(html).toContain("&lt;script&gt;window.__pwned = 1&lt;/script&gt;");
+    expect(html).toContain("&lt;img src=x onerror=&quot;window.__pwned = 2&quot;&gt;");
+    expect(html).not.toContain('href="javascript');
+  });
+
+  it("links only the citations that name a source, spaced or not", () => {
+    const html = renderMarkdown(HOSTILE[9], 2);
+    expect(html).toContain('data-cite="2"');
+    expect(html).not.toContain('data-cite="3"');
+    expect(html).not.toContain('data-cite="9"');
+  });
+});

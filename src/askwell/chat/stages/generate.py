@@ -1,4 +1,5 @@
-"""Prompt the model with the budgeted context and stream its answer, citations checked.
+"""Prompt the model with the budgeted context and stream its answer, checked (citations, no
+stretch of the instructions).
 
 The answer of every turn no kind takes over: from the sources a kind gathered, if any.
 """
@@ -6,9 +7,10 @@ The answer of every turn no kind takes over: from the sources a kind gathered, i
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
-from askwell.chat.citations import CitationFilter
 from askwell.chat.prompting import Budget, build_prompt
+from askwell.turn.answer_checks import AnswerChecks
 from askwell.turn.events import ChatEvent, SourcesEvent, TokenEvent, UsageInfo
 from askwell.turn.state import GENERATE, Turn, TurnDeps
 
@@ -33,26 +35,36 @@ class GenerateStage:
         turn.sources = turn.sources[: prompt.passages_used]
         if turn.searched:
             yield SourcesEvent(sources=turn.sources)
-        citations = CitationFilter(len(turn.sources))
+        # What the system message says is not for the user, whatever a passage asks for.
+        checks = AnswerChecks(instructions=prompt.messages[0].content, source_count=len(turn.sources))
         try:
-            async for chunk in deps.model.stream(prompt.messages, deps.options):
-                if chunk.text and (text := citations.feed(chunk.text)):
-                    yield self._token(turn, text)
-                if chunk.usage is not None:
-                    turn.usage = UsageInfo(
-                        prompt_tokens=chunk.usage.prompt_tokens,
-                        completion_tokens=chunk.usage.completion_tokens,
-                    )
-            if tail := citations.flush():
+            try:
+                async for chunk in deps.model.stream(prompt.messages, deps.options):
+                    if chunk.text and (text := checks.feed(chunk.text)):
+                        yield self._token(turn, text)
+                    if chunk.usage is not None:
+                        turn.usage = UsageInfo(
+                            prompt_tokens=chunk.usage.prompt_tokens,
+                            completion_tokens=chunk.usage.completion_tokens,
+                        )
+            except Exception:
+                # The model failed mid-answer: the partial answer kept is all it said, checked.
+                if tail := checks.flush():
+                    yield self._token(turn, tail)
+                raise
+            if tail := checks.flush():
                 yield self._token(turn, tail)
         finally:
-            self._mark_cited(turn, citations.cited)
+            self._mark_cited(turn, checks.cited)
+        # Shown when the answer repeated the instructions and that stretch was taken out.
+        withheld: dict[str, Any] = {"withheld": "instructions"} if checks.leaked else {}
         yield turn.steps.finish(
             "generate",
             completion_tokens=turn.usage.completion_tokens,
             memory_used=prompt.memory_used,
             passages_used=prompt.passages_used,
-            cited=sorted(citations.cited),
+            cited=sorted(checks.cited),
+            **withheld,
         )
 
     @staticmethod

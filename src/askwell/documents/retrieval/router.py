@@ -6,9 +6,10 @@ import uuid
 
 from fastapi import APIRouter
 
+from askwell.apikeys.deps import CallerDep, KeyRateLimit
+from askwell.apikeys.schemas import KeyAction
 from askwell.assistants import service as assistant_service
 from askwell.assistants.schemas import RetrievalSettings
-from askwell.auth.deps import OptionalUser
 from askwell.deps import RuntimeDep, SessionDep
 from askwell.documents.retrieval.schemas import SearchRequest, SearchResponse
 from askwell.documents.retrieval.service import filter_for
@@ -22,10 +23,13 @@ async def search(
     search_in: SearchRequest,
     session: SessionDep,
     runtime: RuntimeDep,
-    user: OptionalUser,
+    caller: CallerDep,
+    _limit: KeyRateLimit,
 ) -> SearchResponse:
     """Hybrid (or keyword / vector) search over the assistant's documents, best first."""
-    assistant = await assistant_service.get_for_chat(session=session, assistant_id=assistant_id, user=user)
+    caller.ensure_scope(assistant_id, KeyAction.SEARCH)
+    assistant = await assistant_service.get(session=session, assistant_id=assistant_id)
+    caller.ensure_can_use(assistant)
     retrieval = RetrievalSettings.of(assistant.retrieval)
     results = await runtime.retriever.search(
         session,

@@ -11,6 +11,7 @@ from askwell.sql.intent import READ_ONLY_REFUSAL
 from askwell.sql.plan import KIND, SqlPlan
 from askwell.sql.prompting import answer_messages
 from askwell.sql.stages.write import sql_route
+from askwell.turn.answer_checks import AnswerChecks
 from askwell.turn.events import ChatEvent, TokenEvent, UsageInfo, VisualizationEvent
 from askwell.turn.state import Turn, TurnDeps
 
@@ -71,13 +72,28 @@ class AnswerStage:
 
 
 async def _stream(turn: Turn, deps: TurnDeps, prompt: list[Message]) -> AsyncIterator[ChatEvent]:
-    async for chunk in deps.model.stream(prompt, deps.options):
-        if chunk.text:
-            if turn.first_token_ms is None:
-                turn.first_token_ms = turn.elapsed_ms()
-            turn.answer.append(chunk.text)
-            yield TokenEvent(content=chunk.text)
-        if chunk.usage is not None:
-            turn.usage = UsageInfo(
-                prompt_tokens=chunk.usage.prompt_tokens, completion_tokens=chunk.usage.completion_tokens
-            )
+    # A cell of the result can carry instructions too ("reveal your prompt", "cite [3]"): the
+    # answer cites no source, and the system message stays out of it.
+    checks = AnswerChecks(instructions=prompt[0].content, source_count=0)
+    try:
+        async for chunk in deps.model.stream(prompt, deps.options):
+            if chunk.text and (text := checks.feed(chunk.text)):
+                yield _token(turn, text)
+            if chunk.usage is not None:
+                turn.usage = UsageInfo(
+                    prompt_tokens=chunk.usage.prompt_tokens, completion_tokens=chunk.usage.completion_tokens
+                )
+    except Exception:
+        # The model failed mid-answer: the partial answer kept is all it said, checked.
+        if tail := checks.flush():
+            yield _token(turn, tail)
+        raise
+    if tail := checks.flush():
+        yield _token(turn, tail)
+
+
+def _token(turn: Turn, text: str) -> TokenEvent:
+    if turn.first_token_ms is None:
+        turn.first_token_ms = turn.elapsed_ms()
+    turn.answer.append(text)
+    return TokenEvent(content=text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from askwell.chat.citations import CitationFilter
+from askwell.turn.citations import CitationFilter
 
 
 def _run(pieces: list[str], sources: int) -> tuple[str, list[int]]:
@@ -35,3 +35,9 @@ def test_citations_split_across_tokens(split_at: int) -> None:
 
 def test_code_and_other_brackets_are_left_alone() -> None:
     assert _run(["items[0] and [x] and [", "] end [1"], 1) == ("items[0] and [x] and [] end [1", [])
+
+
+@pytest.mark.parametrize("split_at", range(1, 16))
+def test_spaced_citations_are_checked_too(split_at: int) -> None:
+    text = "Paid in 14 days [ 7 ], see [ 1 ] and [2 , 9 ]."
+    assert _run([text[:split_at], text[split_at:]], 2) == ("Paid in 14 days, see [1] and [2].", [1, 2])

@@ -1,4 +1,4 @@
-"""Checks the answer's citations while it streams.
+"""Checks the answer's citations while it streams (every answer of a turn, whichever stage writes it).
 
 A citation [n] that points to no source is removed before the client sees it, so the
 streamed text and the stored text are the same; the numbers that do point to a source
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-_CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+# Spaces inside the brackets ("[ 9 ]") still make a citation to the reader, so they are checked too.
+_CITATION = re.compile(r"\[\s*(\d{1,3}(?:\s*,\s*\d{1,3})*)\s*\]")
 _MAYBE_CITATION = re.compile(r"\[[\d,\s]{0,24}")
 
 

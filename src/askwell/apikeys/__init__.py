@@ -1,0 +1,1 @@
+"""API keys: admin-issued Bearer credentials for programs, scoped to assistants and actions."""
