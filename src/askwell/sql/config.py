@@ -11,6 +11,7 @@ from sqlalchemy.exc import ArgumentError
 
 from askwell.connectors.secrets import CredentialBox
 from askwell.errors import Invalid
+from askwell.redaction import remember_url
 
 DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}
 
@@ -82,6 +83,9 @@ def seal_config(
     """(readable config, sealed URL); on update a missing url keeps the stored one."""
     if config_in.url is None and previous_secret is None:
         raise Invalid("config.url is required for a SQL connector", code="invalid_config")
+    if config_in.url is not None:
+        # Before anything can fail or log: its credentials are scrubbed from all later text.
+        remember_url(config_in.url)
     secret = box.seal(config_in.url) if config_in.url is not None else str(previous_secret)
     dialect = dialect_of(config_in.url) if config_in.url else (previous or {}).get("dialect", "sqlite")
     readable = config_in.model_dump(exclude={"url"})
