@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from askwell.connectors.secrets import CredentialBox
 from askwell.errors import Invalid
 from askwell.redaction import remember_url
 from askwell.settings import Settings
-from askwell.sql.urls import check_url, dialect_of
+from askwell.sql.urls import check_url
 
 
 class SqlExample(BaseModel):
@@ -29,14 +29,6 @@ class SqlConfigIn(BaseModel):
     description: str = Field(default="", max_length=20000)
     docs: list[str] = Field(default_factory=list, max_length=200)
     examples: list[SqlExample] = Field(default_factory=list, max_length=200)
-
-    @field_validator("url")
-    @classmethod
-    def _known_database(cls, url: str | None) -> str | None:
-        if url is None:
-            return None
-        dialect_of(url)
-        return url
 
 
 def parse_config(raw: dict[str, Any]) -> SqlConfigIn:
@@ -60,12 +52,12 @@ def seal_config(
     is checked against what connectors may open (`urls.py`)."""
     if config_in.url is None and previous_secret is None:
         raise Invalid("config.url is required for a SQL connector", code="invalid_config")
+    dialect = (previous or {}).get("dialect", "sqlite")
     if config_in.url is not None:
         # Before anything can fail or log: its credentials are scrubbed from all later text.
         remember_url(config_in.url)
-        check_url(config_in.url, settings=settings)
+        dialect = check_url(config_in.url, settings=settings)
     secret = box.seal(config_in.url) if config_in.url is not None else str(previous_secret)
-    dialect = dialect_of(config_in.url) if config_in.url else (previous or {}).get("dialect", "sqlite")
     readable = config_in.model_dump(exclude={"url"})
     readable["dialect"] = dialect
     if previous and "schema" in previous and config_in.url is None:
