@@ -128,9 +128,13 @@ def redis_url(backend: str) -> str | None:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str, redis_url: str | None) -> Settings:
+def settings(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, database_url: str, redis_url: str | None
+) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
+        # Test databases (Chinook, per-test files) live under pytest's temporary folders.
+        sql_sqlite_allowed_dirs=[tmp_path / "data", tmp_path_factory.getbasetemp()],
         models_dir=MODELS_DIR,
         temperature=0.0,
         database_url=database_url,

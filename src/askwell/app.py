@@ -33,9 +33,11 @@ from askwell.mcp_server.http import McpEndpoint
 from askwell.openai_compat import wire as openai_wire
 from askwell.openai_compat.router import router as openai_router
 from askwell.ops.exposition import process_exiting
+from askwell.ops.logs import install_redaction
 from askwell.ops.metrics import watch_pool
 from askwell.ops.middleware import HttpMetricsMiddleware, RequestIdMiddleware
 from askwell.ops.router import router as ops_router
+from askwell.redaction import redact_any
 from askwell.runtime import Runtime
 from askwell.settings import Settings, get_settings
 from askwell.web import mount_web_app
@@ -50,6 +52,7 @@ def create_app(
     settings: Settings | None = None, *, run_migrations: bool = True, warm_up: bool = False
 ) -> FastAPI:
     settings = settings or get_settings()
+    install_redaction()  # before anything logs: no record of this process shows a credential
     mcp = McpEndpoint(
         runtime=lambda: app.state.runtime,
         limiter=lambda: shared_rate_limiter(app.state, settings),
@@ -131,6 +134,8 @@ _UNREADABLE_BODY = "The request body cannot be read: send UTF-8 JSON, or a well-
 def _error(
     request: Request, status: int, detail: Any, code: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
+    # Again here, not only where errors are made: a secret may have been remembered since.
+    detail = redact_any(detail)
     if openai_wire.is_openai_path(request.url.path):
         return openai_wire.error_response(status, _as_text(detail), code, headers)
     return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)

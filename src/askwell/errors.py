@@ -1,6 +1,11 @@
-"""Typed domain errors. Each carries its HTTP status and a stable code; app.py maps them once."""
+"""Typed domain errors. Each carries its HTTP status and a stable code; app.py maps them once.
+
+Their messages reach clients, events and logs: they are scrubbed of credentials when made.
+"""
 
 from __future__ import annotations
+
+from askwell.redaction import redact
 
 
 class AskwellError(Exception):
@@ -10,6 +15,7 @@ class AskwellError(Exception):
     code = "error"
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
+        message = redact(message)
         super().__init__(message)
         self.message = message
         if code:

@@ -160,6 +160,11 @@ class Settings(BaseSettings):
     sql_retries: int = Field(
         default=2, ge=0, le=5, description="Regenerations after a parse, guard or DB error."
     )
+    sql_sqlite_allowed_dirs: list[Path] = Field(
+        default_factory=list,
+        description="Folders SQLite connectors may read files from (symlinks followed); "
+        "empty: the data folder. Askwell's own database is refused wherever it is.",
+    )
     ingest_workers: int = Field(
         default=1,
         ge=1,

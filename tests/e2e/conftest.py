@@ -61,6 +61,8 @@ def server(web_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         "ASKWELL_ALLOW_REGISTRATION": "true",
         # Data questions are answered by the tests' own model (tests/models.py).
         "ASKWELL_FUNCTION_MODELS": "true",
+        # The tests' SQLite databases live in their own temporary folders.
+        "ASKWELL_SQL_SQLITE_ALLOWED_DIRS": json.dumps([str(tmp_path_factory.getbasetemp())]),
         # This checkout's code first: a worktree sharing another checkout's venv would
         # otherwise serve that checkout's askwell.
         "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",

@@ -30,7 +30,7 @@ async def test_connector_hides_credentials_and_lists_tables(
     assert tested["tables"] == ["Customer", "Invoice"]  # the allow-list, not all 11
     broken = await client.post(
         f"/api/v1/assistants/{assistant['id']}/connectors",
-        json={"type": "sql", "config": {"url": "sqlite:////nowhere/missing.db"}},
+        json={"type": "sql", "config": {"url": f"sqlite:///{chinook.parent / 'missing.db'}"}},
         headers=admin_headers,
     )
     result = (

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from askwell.db import utcnow
 from askwell.jobs.base import JobContext
 from askwell.jobs.models import Job, JobState
+from askwell.redaction import redact
 
 
 async def enqueue(
@@ -161,7 +162,7 @@ async def retry_later(
             run_after=now + timedelta(seconds=delay_s),
             sent_at=None,
             heartbeat_at=None,
-            last_error=reason,
+            last_error=redact(reason),
             updated_at=now,
         )
     )
@@ -174,7 +175,13 @@ async def fail(session: AsyncSession, job_id: uuid.UUID, *, worker: str, reason:
     result = await session.execute(
         update(Job)
         .where(Job.id == job_id, Job.state == JobState.RUNNING, Job.worker == worker)
-        .values(state=JobState.FAILED, finished_at=now, heartbeat_at=None, last_error=reason, updated_at=now)
+        .values(
+            state=JobState.FAILED,
+            finished_at=now,
+            heartbeat_at=None,
+            last_error=redact(reason),
+            updated_at=now,
+        )
     )
     await session.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]

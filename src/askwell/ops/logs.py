@@ -11,13 +11,15 @@ import json
 import logging
 import logging.config
 import re
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+from askwell.redaction import redact, redact_any
 from askwell.settings import Settings
 
 _REQUEST_ID: ContextVar[str | None] = ContextVar("askwell_request_id", default=None)
@@ -30,6 +32,8 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "asctime",
     "color_message",
     "request_tag",
+    "request_id",
+    "_askwell_redacted",
 }
 _UVICORN_ACCESS = ("client", "method", "path", "http_version", "status")
 
@@ -67,6 +71,61 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class RedactingFilter(logging.Filter):
+    """Scrubs credentials from a record's message, arguments and exception text (see
+    `askwell.redaction`); the record factory does the same for every record, this filter
+    covers a record made before `install_redaction` ran."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        redact_record(record)
+        return True
+
+
+def redact_record(record: logging.LogRecord) -> None:
+    """Scrub credentials from `record` in place: the merged message (arguments are merged
+    into it only when they held one, so structured arguments survive), the exception text
+    and string `extra=` fields."""
+    if getattr(record, "_askwell_redacted", False):
+        return
+    record._askwell_redacted = True
+    try:
+        message = record.getMessage()
+    except (TypeError, ValueError):  # a bad format string: logging reports it later, as ever
+        message = None
+    if message is not None:
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    for key, value in list(vars(record).items()):
+        if key not in _STANDARD and isinstance(value, str | dict | list | tuple):
+            setattr(record, key, redact_any(value))
+
+
+_installed = threading.Lock()
+_base_factory: Callable[..., logging.LogRecord] | None = None
+
+
+def install_redaction() -> None:
+    """Make every log record of this process scrubbed of credentials when it is created, so
+    every handler (and pytest's capture) sees the clean one. Idempotent."""
+    global _base_factory
+    with _installed:
+        if _base_factory is not None:
+            return
+        base = _base_factory = logging.getLogRecordFactory()
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = base(*args, **kwargs)
+            redact_record(record)
+            return record
+
+        logging.setLogRecordFactory(factory)
+
+
 class TextFormatter(logging.Formatter):
     """`time LEVEL logger [req=id]: message`; the tag only when there is a request."""
 
@@ -76,13 +135,15 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         request_id = getattr(record, "request_id", None)
         record.request_tag = f" [req={request_id}]" if request_id else ""
-        return super().format(record)
+        redact_record(record)
+        return redact(super().format(record))
 
 
 class JsonFormatter(logging.Formatter):
     """One JSON object a line: time, level, logger, message, request_id, and the `extra=` fields."""
 
     def format(self, record: logging.LogRecord) -> str:
+        redact_record(record)
         line: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
@@ -95,11 +156,11 @@ class JsonFormatter(logging.Formatter):
         for key, value in vars(record).items():
             if key not in _STANDARD and key not in line:
                 line[key] = value
-        if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
-        elif record.exc_text:
+        if record.exc_text:  # redact_record formatted and scrubbed it
             line["exception"] = record.exc_text
-        return json.dumps(line, default=str, ensure_ascii=False)
+        elif record.exc_info:
+            line["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(redact_any(line), default=str, ensure_ascii=False)
 
 
 def logging_config(settings: Settings) -> dict[str, Any]:
@@ -114,14 +175,17 @@ def logging_config(settings: Settings) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": f"{__name__}.RequestIdFilter"}},
+        "filters": {
+            "request_id": {"()": f"{__name__}.RequestIdFilter"},
+            "redact": {"()": f"{__name__}.RedactingFilter"},
+        },
         "formatters": {"default": {"()": f"{__name__}.{formatter}"}},
         "handlers": {
             "default": {
                 "class": "logging.StreamHandler",
                 "stream": "ext://sys.stderr",
                 "formatter": "default",
-                "filters": ["request_id"],
+                "filters": ["request_id", "redact"],
             }
         },
         "root": {"level": level, "handlers": ["default"]},
@@ -131,6 +195,7 @@ def logging_config(settings: Settings) -> dict[str, Any]:
 
 def configure(settings: Settings) -> dict[str, Any]:
     """Configure this process's logging; returns the config, for uvicorn to apply in its workers."""
+    install_redaction()
     config = logging_config(settings)
     logging.config.dictConfig(config)
     return config

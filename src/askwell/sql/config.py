@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from askwell.connectors.secrets import CredentialBox
 from askwell.errors import Invalid
-
-DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}
+from askwell.redaction import remember_url
+from askwell.settings import Settings
+from askwell.sql.urls import check_url
 
 
 class SqlExample(BaseModel):
@@ -31,37 +30,6 @@ class SqlConfigIn(BaseModel):
     docs: list[str] = Field(default_factory=list, max_length=200)
     examples: list[SqlExample] = Field(default_factory=list, max_length=200)
 
-    @field_validator("url")
-    @classmethod
-    def _known_database(cls, url: str | None) -> str | None:
-        if url is None:
-            return None
-        dialect_of(url)
-        return url
-
-
-def dialect_of(url: str) -> str:
-    """ "sqlite" | "postgres" | "mysql" for a URL, or Invalid naming what is supported."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise Invalid(
-            "The connection URL is not a valid SQLAlchemy URL, e.g. "
-            "postgresql://user:password@host/db or sqlite:////path/file.db",
-            code="invalid_url",
-        ) from None
-    backend = parsed.get_backend_name()
-    if backend not in DIALECTS:
-        raise Invalid(
-            f"Unsupported database {backend!r}; supported: SQLite, PostgreSQL, MySQL/MariaDB",
-            code="invalid_url",
-        )
-    if backend == "sqlite" and parsed.database in (None, "", ":memory:"):
-        raise Invalid(
-            "A SQLite connector needs a database file path, e.g. sqlite:////data/shop.db", code="invalid_url"
-        )
-    return DIALECTS[backend]
-
 
 def parse_config(raw: dict[str, Any]) -> SqlConfigIn:
     try:
@@ -76,14 +44,20 @@ def seal_config(
     config_in: SqlConfigIn,
     box: CredentialBox,
     *,
+    settings: Settings,
     previous: dict[str, Any] | None = None,
     previous_secret: str | None = None,
 ) -> tuple[dict[str, Any], str]:
-    """(readable config, sealed URL); on update a missing url keeps the stored one."""
+    """(readable config, sealed URL); on update a missing url keeps the stored one, a new one
+    is checked against what connectors may open (`urls.py`)."""
     if config_in.url is None and previous_secret is None:
         raise Invalid("config.url is required for a SQL connector", code="invalid_config")
+    dialect = (previous or {}).get("dialect", "sqlite")
+    if config_in.url is not None:
+        # Before anything can fail or log: its credentials are scrubbed from all later text.
+        remember_url(config_in.url)
+        dialect = check_url(config_in.url, settings=settings)
     secret = box.seal(config_in.url) if config_in.url is not None else str(previous_secret)
-    dialect = dialect_of(config_in.url) if config_in.url else (previous or {}).get("dialect", "sqlite")
     readable = config_in.model_dump(exclude={"url"})
     readable["dialect"] = dialect
     if previous and "schema" in previous and config_in.url is None:

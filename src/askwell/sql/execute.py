@@ -36,6 +36,7 @@ __all__ = [
     "Backend",
     "QueryResult",
     "backend_of",
+    "bad_url_parameter",
     "dispose_engines",
     "list_tables",
     "mask_url",
@@ -153,6 +154,8 @@ async def _connect(engine: AsyncEngine, url: str) -> AsyncConnection:
             return await engine.connect()
     except Invalid:
         raise
+    except TypeError as exc:
+        raise bad_url_parameter(exc, url) from None
     # Drivers raise their own types while connecting (OSError, asyncpg.PostgresError,
     # pymysql.err.Error, sqlite3.Error, ImportError of a missing driver ...): one answer for all.
     except Exception as exc:
@@ -164,6 +167,17 @@ async def _connect(engine: AsyncEngine, url: str) -> AsyncConnection:
 
 
 # --- errors --------------------------------------------------------------------------------
+
+
+def bad_url_parameter(exc: TypeError, url: str) -> Invalid:
+    """The driver refused a parameter of the URL's query string: SQLAlchemy passes them to the
+    driver's connect() as keywords, and an unknown one (asyncpg and `?sslpassword=`) is a
+    TypeError there. The admin's URL is wrong, the database is not down."""
+    return Invalid(
+        f"The database driver rejected a parameter of the connection URL {mask_url(url)}: "
+        f"{driver_message(exc, url)[:300]}; remove or rename it",
+        code="invalid_url",
+    )
 
 
 def _timeout(timeout_s: float) -> Invalid:

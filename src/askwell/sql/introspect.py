@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from askwell.errors import Unavailable
-from askwell.sql.execute import read_only_engine
+from askwell.sql.execute import bad_url_parameter, read_only_engine
 from askwell.sql.redact import driver_message, mask_url
 
 SAMPLE_LIMIT = 10
@@ -43,6 +43,8 @@ async def introspect(url: str) -> dict[str, Any]:
     try:
         async with engine.connect() as conn:
             tables = await conn.run_sync(_read_schema)
+    except TypeError as exc:
+        raise bad_url_parameter(exc, url) from None
     except (SQLAlchemyError, OSError) as exc:
         raise Unavailable(
             f"Cannot read the database schema at {mask_url(url)}: {driver_message(exc, url)[:300]}",

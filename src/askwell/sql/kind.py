@@ -36,6 +36,7 @@ class SqlKind:
     def __init__(self, services: KindServices) -> None:
         settings = services.settings
         self._box = services.credentials
+        self._settings = settings
         self._jobs = services.jobs
         self._tasks = {REFRESH: refresh_task(services.session_factory, services.credentials)}
         self._checks = [find_unsnapshotted(services.jobs, services.session_factory)]
@@ -55,12 +56,13 @@ class SqlKind:
 
     def seal_config(self, raw: dict[str, Any], *, previous: Connector | None) -> SealedConfig:
         if previous is None:
-            config, secret = seal_config(parse_config(raw), self._box)
+            config, secret = seal_config(parse_config(raw), self._box, settings=self._settings)
         else:
             kept = {k: v for k, v in previous.config.items() if k not in _DERIVED}
             config, secret = seal_config(
                 parse_config({**kept, **raw}),
                 self._box,
+                settings=self._settings,
                 previous=previous.config,
                 previous_secret=previous.secret,
             )

@@ -33,6 +33,8 @@ async def test_connection(
     try:
         schema = await service.refresh_schema(session=session, connector=connector, box=runtime.credentials)
     except AskwellError as exc:
+        if exc.code == "invalid_url":
+            raise  # the stored URL is wrong (a parameter the driver rejects): the admin must fix it
         return ConnectionTest(ok=False, dialect=connector.config.get("dialect"), error=exc.message)
     await session.commit()
     return ConnectionTest(

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from askwell.connectors.models import Connector
 from askwell.connectors.secrets import CredentialBox
 from askwell.errors import Invalid
+from askwell.redaction import remember_url
 from askwell.sql.introspect import introspect
 
 
@@ -16,7 +17,9 @@ def connection_url(connector: Connector, box: CredentialBox) -> str:
     """The decrypted URL of a SQL connector (never returned by the API, never logged)."""
     if connector.type != "sql" or not connector.secret:
         raise Invalid("This connector has no database connection", code="wrong_connector_type")
-    return box.open(connector.secret)
+    url = box.open(connector.secret)
+    remember_url(url)  # this process may not have sealed it (a restart, a worker)
+    return url
 
 
 async def refresh_schema(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from askwell.redaction import redact, redact_any
 
 StepStatus = Literal["running", "done", "error"]
 
@@ -33,6 +35,13 @@ class StepEvent(BaseModel):
     label: str
     status: StepStatus
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("metadata")
+    @classmethod
+    def _no_credentials(cls, metadata: dict[str, Any]) -> dict[str, Any]:
+        # a failed step's metadata may quote a driver's error: it reaches anyone who may chat
+        cleaned: dict[str, Any] = redact_any(metadata)  # type: ignore[assignment]
+        return cleaned
 
 
 class SourcesEvent(BaseModel):
@@ -67,6 +76,12 @@ class ErrorEvent(BaseModel):
     type: Literal["error"] = "error"
     code: str
     message: str
+
+    @field_validator("message")
+    @classmethod
+    def _no_credentials(cls, message: str) -> str:
+        # streamed to anyone allowed to chat, anonymous users included
+        return redact(message)
 
 
 class UsageInfo(BaseModel):

@@ -32,8 +32,10 @@ class RunSqlStage:
                 result = await run_read_only(
                     plan.url, query.sql, timeout_s=self._timeout_s, max_rows=self._max_rows
                 )
-            except Invalid as exc:  # the database refused it: ask again, with its message
-                if work.tries >= self._retries or exc.code == "sql_timeout":
+            # The database refused it: ask again, with its message (other SQL cannot fix a slow
+            # query or a bad connection URL).
+            except Invalid as exc:
+                if work.tries >= self._retries or exc.code in ("sql_timeout", "invalid_url"):
                     metrics.count_sql_outcome("failed")
                     yield turn.steps.finish("run", "error", error=exc.message)
                     raise
