@@ -26,6 +26,7 @@ CSV_COLUMNS = (
     "message_id",
     "assistant_id",
 )
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Rows read per query while streaming: memory stays flat however much feedback there is.
 _BATCH = 500
 
@@ -61,7 +62,13 @@ def _encode(item: FeedbackItem, fmt: FeedbackExportFormat) -> str:
     row = item.model_dump(mode="json")
     if fmt is FeedbackExportFormat.JSONL:
         return json.dumps(row, ensure_ascii=False) + "\n"
-    return _csv_line(str(row[column]) for column in CSV_COLUMNS)
+    return _csv_line(_cell(str(row[column])) for column in CSV_COLUMNS)
+
+
+def _cell(value: str) -> str:
+    # A spreadsheet runs a cell that starts like a formula; comments and answers are typed
+    # by users, so such a cell gets a leading quote and opens as text (JSONL keeps it as is).
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 def _csv_line(values: Any) -> str:
@@ -89,6 +96,8 @@ def conversation_markdown(chat: ChatSession, messages: list[dict[str, Any]]) -> 
         lines += [f"## {who} ({message['created_at']})", "", message["text"], ""]
         if message.get("sql"):
             lines += ["SQL:", "", "```sql", str(message["sql"]).strip(), "```", ""]
+        if message.get("table"):
+            lines += [*_markdown_table(message["table"]), ""]
         sources = message.get("sources") or []
         if sources:
             lines.append("Sources:")
@@ -99,3 +108,25 @@ def conversation_markdown(chat: ChatSession, messages: list[dict[str, Any]]) -> 
             comment = f": {feedback['comment']}" if feedback["comment"] else ""
             lines += [f"Feedback: {feedback['rating']}{comment}", ""]
     return "\n".join(lines)
+
+
+# Enough rows to read the answer's result by; the JSON export carries every stored row.
+_TABLE_ROWS = 50
+
+
+def _markdown_table(table: dict[str, Any]) -> list[str]:
+    columns = [str(c) for c in table.get("columns") or []]
+    if not columns:
+        return []
+    rows = table.get("rows") or []
+    lines = [_table_row(columns), _table_row(["---"] * len(columns))]
+    lines += [_table_row([str(v) for v in row]) for row in rows[:_TABLE_ROWS]]
+    if len(rows) > _TABLE_ROWS or table.get("truncated"):
+        shown = min(len(rows), _TABLE_ROWS)
+        lines += ["", f"({shown} of {table.get('row_count', len(rows))} rows shown)"]
+    return lines
+
+
+def _table_row(cells: list[str]) -> str:
+    # A pipe or a line break inside a value would break the table's layout.
+    return "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |"

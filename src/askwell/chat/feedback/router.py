@@ -24,7 +24,6 @@ from askwell.chat.feedback.schemas import (
     FeedbackUpdate,
     Rating,
 )
-from askwell.chat.history import format_message
 from askwell.chat.models import ChatSession
 from askwell.deps import RuntimeDep, SessionDep
 
@@ -35,7 +34,11 @@ _MEDIA = {FeedbackExportFormat.JSONL: "application/x-ndjson", FeedbackExportForm
 
 @router.put("/chat/{session_id}/messages/{message_id}/feedback", response_model=FeedbackRead)
 async def put_feedback(
-    session_id: str, message_id: uuid.UUID, feedback_in: FeedbackUpdate, session: SessionDep, caller: CallerDep
+    session_id: str,
+    message_id: uuid.UUID,
+    feedback_in: FeedbackUpdate,
+    session: SessionDep,
+    caller: CallerDep,
 ) -> object:
     """Rate a bot message up or down, with an optional comment (replaces earlier feedback)."""
     chat = await _owned(session, session_id, caller)
@@ -63,11 +66,8 @@ async def export_conversation(
     format: Annotated[ConversationExportFormat, Query()] = ConversationExportFormat.MARKDOWN,
 ) -> Response:
     """Download a conversation as Markdown or JSON, with sources, SQL and feedback."""
-    caller.ensure_action(KeyAction.CHAT)
-    chat = await chat_service.get_readable_session(
-        session=session, session_id=session_id, user=caller.user, api_key_id=caller.key_id
-    )
-    messages = await history_with_feedback(session, chat)
+    chat = await _owned(session, session_id, caller)
+    messages = await service.history(session=session, chat=chat)
     if format is ConversationExportFormat.JSON:
         body = json.dumps(export.conversation_json(chat, messages), ensure_ascii=False, indent=2)
         media, suffix = "application/json", "json"
@@ -122,6 +122,9 @@ async def export_feedback(
     """Stream an assistant's filtered feedback as JSON lines or CSV (admins)."""
     await service.ensure_assistant(session=session, assistant_id=assistant_id)
     filters = service.FeedbackFilter(rating=rating, has_comment=has_comment, since=since, until=until)
+    # The body streams on sessions of its own: give this one's connection back first (SQLite
+    # has a pool of one, and the stream would wait for it).
+    await session.close()
     body = export.stream_feedback(
         session_factory=runtime.session_factory, assistant_id=assistant_id, filters=filters, fmt=format
     )
@@ -133,22 +136,9 @@ async def export_feedback(
     )
 
 
-async def history_with_feedback(session: SessionDep, chat: ChatSession) -> list[dict[str, object]]:
-    """The history's messages, each bot message with its feedback (or null)."""
-    messages = await chat_service.list_messages(session=session, session_id=chat.id)
-    feedback = await service.for_session(session=session, session_id=chat.id)
-    formatted = []
-    for message in messages:
-        item = format_message(message)
-        if item["sender"] == "bot":
-            entry = feedback.get(message.id)
-            item["feedback"] = FeedbackRead.model_validate(entry).model_dump(mode="json") if entry else None
-        formatted.append(item)
-    return formatted
-
-
 async def _owned(session: SessionDep, session_id: str, caller: Caller) -> ChatSession:
+    """The session if the caller may use it (its owner; a key needs the chat action)."""
     caller.ensure_action(KeyAction.CHAT)
-    return await service.get_owned_session(
+    return await chat_service.get_readable_session(
         session=session, session_id=session_id, user=caller.user, api_key_id=caller.key_id
     )

@@ -1,24 +1,28 @@
-"""Feedback on bot messages: who may give it, storing it, and the admin's filtered view."""
+"""Feedback on bot messages: storing it, the history with it, and the admin's filtered view.
+
+Who may give it is the session's access rule (chat.service.get_readable_session): the
+feedback on an answer is its conversation's owner's to give, change and withdraw.
+"""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from askwell.apikeys.models import ApiKeySession
 from askwell.assistants.models import Assistant
-from askwell.auth.models import User
-from askwell.chat.feedback.schemas import FeedbackItem, FeedbackUpdate, Rating
+from askwell.chat import service as chat_service
+from askwell.chat.feedback.schemas import FeedbackItem, FeedbackRead, FeedbackUpdate, Rating
+from askwell.chat.history import format_message
 from askwell.chat.models import ChatMessage, ChatSession, MessageFeedback
 from askwell.db import utcnow
 from askwell.errors import Invalid, NotFound
 
-_SESSION_NOT_FOUND = "Chat session not found"
 _MESSAGE_NOT_FOUND = "Message not found in this session; feedback is given on the assistant's answers"
 
 
@@ -30,26 +34,32 @@ class FeedbackFilter:
     until: datetime | None = None
 
     def __post_init__(self) -> None:
+        # Stored times are UTC (naive on SQLite, which compares them as text): a bound given
+        # with another offset, or none, must be turned into UTC before it is compared.
+        object.__setattr__(self, "since", _as_utc(self.since))
+        object.__setattr__(self, "until", _as_utc(self.until))
         if self.since is not None and self.until is not None and self.since > self.until:
             raise Invalid("`since` is after `until`; swap them", code="invalid_date_range")
 
 
-async def get_owned_session(
-    *, session: AsyncSession, session_id: str, user: User | None, api_key_id: uuid.UUID | None
-) -> ChatSession:
-    """The session if the caller owns it, by the rule that lets a caller post to it.
+def _as_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
-    Stricter than reading: an admin reads a member's history but does not rate its answers
-    for them; feedback is its author's. Anyone else gets 404, so ids cannot be probed.
-    """
-    chat = await session.get(ChatSession, session_id)
-    owner_key = await session.scalar(
-        select(ApiKeySession.api_key_id).where(ApiKeySession.session_id == session_id)
-    )
-    user_id = user.id if user else None
-    if chat is None or (chat.user_id, owner_key) != (user_id, api_key_id):
-        raise NotFound(_SESSION_NOT_FOUND, code="session_not_found")
-    return chat
+
+async def history(*, session: AsyncSession, chat: ChatSession) -> list[dict[str, Any]]:
+    """The session's messages in the history's format, each bot message with its feedback (or null)."""
+    messages = await chat_service.list_messages(session=session, session_id=chat.id)
+    feedback = await for_session(session=session, session_id=chat.id)
+    formatted = []
+    for message in messages:
+        item = format_message(message)
+        if item["sender"] == "bot":
+            entry = feedback.get(message.id)
+            item["feedback"] = FeedbackRead.model_validate(entry).model_dump(mode="json") if entry else None
+        formatted.append(item)
+    return formatted
 
 
 async def _bot_message(*, session: AsyncSession, chat: ChatSession, message_id: uuid.UUID) -> ChatMessage:
@@ -81,9 +91,7 @@ async def put(
 async def remove(*, session: AsyncSession, chat: ChatSession, message_id: uuid.UUID) -> None:
     """Withdraw the feedback on a message; withdrawing none is a 404 too (nothing to undo)."""
     await _bot_message(session=session, chat=chat, message_id=message_id)
-    result = await session.execute(
-        delete(MessageFeedback).where(MessageFeedback.message_id == message_id)
-    )
+    result = await session.execute(delete(MessageFeedback).where(MessageFeedback.message_id == message_id))
     if not result.rowcount:  # type: ignore[attr-defined]
         raise NotFound("This message has no feedback", code="feedback_not_found")
 
@@ -93,7 +101,7 @@ async def for_session(*, session: AsyncSession, session_id: str) -> dict[uuid.UU
     return {row.message_id: row for row in rows}
 
 
-def _filtered(assistant_id: uuid.UUID, filters: FeedbackFilter) -> Select[tuple[MessageFeedback]]:
+def _filtered(assistant_id: uuid.UUID, filters: FeedbackFilter) -> Select[MessageFeedback]:
     query = select(MessageFeedback).where(MessageFeedback.assistant_id == assistant_id)
     if filters.rating is not None:
         query = query.where(MessageFeedback.rating == filters.rating.value)
