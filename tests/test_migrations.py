@@ -30,8 +30,9 @@ MODEL_TABLES = {
     "stored_file_chunks",
     "api_keys",
     "api_key_sessions",
+    "message_feedback",
 }
-HEAD = "0007"
+HEAD = "0008_feedback"
 
 
 @pytest.fixture

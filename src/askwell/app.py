@@ -22,6 +22,7 @@ from askwell.api_schema import install_openapi
 from askwell.apikeys.router import router as apikeys_router
 from askwell.assistants.router import router as assistants_router
 from askwell.auth.router import router as auth_router
+from askwell.chat.feedback.router import router as feedback_router
 from askwell.chat.router import router as chat_router
 from askwell.connectors.kinds import kind_routers
 from askwell.connectors.router import router as connectors_router
@@ -100,6 +101,7 @@ def create_app(
         auth_router,
         assistants_router,
         chat_router,
+        feedback_router,
         models_router,
         connectors_router,
         jobs_router,

@@ -3,7 +3,7 @@
 from askwell.apikeys.models import ApiKey, ApiKeySession
 from askwell.assistants.models import Assistant
 from askwell.auth.models import User
-from askwell.chat.models import ChatMessage, ChatSession
+from askwell.chat.models import ChatMessage, ChatSession, MessageFeedback
 from askwell.connectors.models import Connector
 from askwell.db import Base
 from askwell.documents.models import Chunk, Document
@@ -22,6 +22,7 @@ __all__ = [
     "Connector",
     "Document",
     "Job",
+    "MessageFeedback",
     "StoredFile",
     "StoredFileChunk",
     "User",

@@ -54,6 +54,11 @@ GET     /api/v1/chat/sessions                         401       200    200   200
 GET     /api/v1/chat/{session_id}/history             404       200    404   404   404         404  404
 PATCH   /api/v1/chat/{session_id}                     404       200    404   404   404         404  404
 DELETE  /api/v1/chat/{session_id}                     404       200    404   404   404         404  404
+PUT     /api/v1/chat/{session_id}/messages/{message_id}/feedback 404 200 404 404 404       404  404
+DELETE  /api/v1/chat/{session_id}/messages/{message_id}/feedback 404 204 404 404 404       404  404
+GET     /api/v1/chat/{session_id}/export              404       200    404   404   404         404  404
+GET     /api/v1/assistants/{assistant_id}/feedback    401       403    403   200   401         401  403
+GET     /api/v1/assistants/{assistant_id}/feedback/export 401   403    403   200   401         401  403
 GET     /api/v1/assistants/{assistant_id}/connectors  401       403    403   200   401         401  403
 POST    /api/v1/assistants/{assistant_id}/connectors  401       403    403   201   401         401  403
 GET     /api/v1/connectors/{connector_id}             401       403    403   200   401         401  403
@@ -143,6 +148,27 @@ async def _revoke_key(world: World, principal: str) -> Request:
     return f"/api/v1/api-keys/{key}/revoke", {}
 
 
+async def _bot_message(world: World, session: str) -> str:
+    history = await world.call("member", "GET", f"/api/v1/chat/{session}/history")
+    return str(history.json()["messages"][1]["id"])
+
+
+async def _rate(world: World, principal: str) -> Request:
+    session = world.ids["session"]
+    path = f"/api/v1/chat/{session}/messages/{await _bot_message(world, session)}/feedback"
+    return path, {"json": {"rating": "down", "comment": "wrong"}}
+
+
+async def _unrate(world: World, principal: str) -> Request:
+    # The member withdraws feedback from a session of its own, so there is some to withdraw.
+    session = await world.fresh_session() if principal == "member" else world.ids["session"]
+    path = f"/api/v1/chat/{session}/messages/{await _bot_message(world, session)}/feedback"
+    if principal == "member":
+        rated = await world.call("member", "PUT", path, json={"rating": "up"})
+        assert rated.status_code == 200, rated.text
+    return path, {}
+
+
 def _chat(world: World, principal: str) -> Request:
     body = {"message": "hello", "assistant_id": world.ids["assistant"], "session_id": f"s-{uuid.uuid4().hex}"}
     return "/api/v1/chat/stream", {"json": body}
@@ -177,6 +203,13 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("GET", "/api/v1/chat/{session_id}/history"): _fixed("/api/v1/chat/{session}/history"),
     ("PATCH", "/api/v1/chat/{session_id}"): _fixed("/api/v1/chat/{session}", json={"title": "Renamed"}),
     ("DELETE", "/api/v1/chat/{session_id}"): _reset_session,
+    ("PUT", "/api/v1/chat/{session_id}/messages/{message_id}/feedback"): _rate,
+    ("DELETE", "/api/v1/chat/{session_id}/messages/{message_id}/feedback"): _unrate,
+    ("GET", "/api/v1/chat/{session_id}/export"): _fixed("/api/v1/chat/{session}/export"),
+    ("GET", "/api/v1/assistants/{assistant_id}/feedback"): _fixed("/api/v1/assistants/{assistant}/feedback"),
+    ("GET", "/api/v1/assistants/{assistant_id}/feedback/export"): _fixed(
+        "/api/v1/assistants/{assistant}/feedback/export"
+    ),
     ("GET", "/api/v1/assistants/{assistant_id}/connectors"): _fixed(
         "/api/v1/assistants/{assistant}/connectors"
     ),

@@ -39,3 +39,24 @@ class ChatMessage(IdMixin, TimestampMixin, Base):
     role: Mapped[str] = mapped_column(String(20))
     content: Mapped[str] = mapped_column(Text, default="")
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
+
+
+class MessageFeedback(TimestampMixin, Base):
+    """A thumbs up or down, with an optional comment, on one bot message (one per message).
+
+    The session and assistant are repeated from the message so the admin view filters an
+    assistant's feedback without joining through every message it ever stored.
+    """
+
+    __tablename__ = "message_feedback"
+
+    message_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("chat_messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    session_id: Mapped[str] = mapped_column(ForeignKey("chat_sessions.id", ondelete="CASCADE"), index=True)
+    assistant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("assistants.id", ondelete="CASCADE"), index=True
+    )
+    rating: Mapped[str] = mapped_column(String(4))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

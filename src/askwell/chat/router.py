@@ -13,7 +13,7 @@ from askwell.apikeys.deps import CallerDep, ChatRateLimit
 from askwell.apikeys.schemas import KeyAction
 from askwell.auth.deps import CurrentUser
 from askwell.chat import service
-from askwell.chat.history import format_message
+from askwell.chat.feedback import service as feedback_service
 from askwell.chat.models import ChatSession
 from askwell.chat.schemas import ChatRequest, HistoryResponse, ResetResponse, SessionRead, SessionUpdate
 from askwell.chat.start import start_turn
@@ -70,8 +70,7 @@ async def list_sessions(
 async def chat_history(session_id: str, session: SessionDep, caller: CallerDep) -> HistoryResponse:
     """A session's messages, oldest first, with their sources, steps and data results."""
     chat = await _readable(session, session_id, caller)
-    messages = await service.list_messages(session=session, session_id=chat.id)
-    return HistoryResponse(messages=[format_message(m) for m in messages])
+    return HistoryResponse(messages=await feedback_service.history(session=session, chat=chat))
 
 
 @router.delete("/{session_id}", response_model=ResetResponse)
