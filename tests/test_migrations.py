@@ -31,7 +31,7 @@ MODEL_TABLES = {
     "api_keys",
     "api_key_sessions",
 }
-HEAD = "0007"
+HEAD = "0008_widget"
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from askwell import __version__, background
 from askwell.api_schema import install_openapi
+from askwell.apikeys.deps import WIDGET_PATHS
 from askwell.apikeys.router import router as apikeys_router
 from askwell.assistants.router import router as assistants_router
 from askwell.auth.router import router as auth_router
@@ -37,6 +38,8 @@ from askwell.runtime import Runtime
 from askwell.settings import Settings, get_settings
 from askwell.web import mount_web_app
 from askwell.web.security_headers import SecurityHeadersMiddleware
+from askwell.widget.cors import WidgetCorsMiddleware
+from askwell.widget.router import router as widget_router
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +76,7 @@ def create_app(
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
+    app.add_middleware(WidgetCorsMiddleware, paths=WIDGET_PATHS)  # the widget's chat, from other sites
     if settings.metrics_enabled:
         app.add_middleware(HttpMetricsMiddleware)
     app.add_middleware(
@@ -83,6 +87,7 @@ def create_app(
     app.add_middleware(RequestIdMiddleware)  # outermost: every log line of a request carries its id
     app.include_router(ops_router)  # /healthz, /readyz and /metrics at the root, for probes and scrapers
     app.include_router(openai_router)  # /v1, where OpenAI's clients look for it
+    app.include_router(widget_router)  # /widget.js, the script other sites embed
     for router in (
         auth_router,
         assistants_router,
