@@ -131,7 +131,7 @@ export interface WidgetView {
 }
 
 export function mountView(host: HTMLElement, title: string, theme: Theme): WidgetView {
-  const shadow = host.attachShadow({ mode: "closed" });
+  const shadow = host.attachShadow({ mode: "open" }) // open: the host page runs in the same realm anyway; CSS is what the root keeps out;
   const style = h("style");
   style.textContent = STYLES;
   const root = h("div", { class: "root", part: "root" });
