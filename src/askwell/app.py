@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -116,6 +116,13 @@ def create_served_app() -> FastAPI:
     return create_app(run_migrations=False, warm_up=True)
 
 
+_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
+# FastAPI's words for a body it cannot decode (JSON that is not UTF-8, say), and ours, which
+# say what to send instead.
+_FASTAPI_UNREADABLE_BODY = "There was an error parsing the body"
+_UNREADABLE_BODY = "The request body cannot be read: send UTF-8 JSON, or a well-formed form, as documented"
+
+
 def _error(
     request: Request, status: int, detail: Any, code: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
@@ -156,8 +163,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _error(request, exc.status_code, exc.detail, code, getattr(exc, "headers", None))
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        detail = _UNREADABLE_BODY if exc.detail == _FASTAPI_UNREADABLE_BODY else exc.detail
+        return _error(request, exc.status_code, detail, code, getattr(exc, "headers", None))
 
     @app.exception_handler(IntegrityError)
     async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
@@ -166,6 +174,19 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(
             request, 409, "This conflicts with existing data (it may have just been created)", "conflict"
         )
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(DBAPIError)
+    async def data_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        # The last line for a value the schema let through but the database cannot store:
+        # PostgreSQL refuses a NUL character in text and a value past a column's length
+        # (SQLSTATE class 22, "data exception"; asyncpg's come as a bare DBAPIError).
+        sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+        if not isinstance(exc, DataError) and not sqlstate.startswith("22"):
+            raise exc  # not about the request's data: the unexpected-error handler answers
+        logger.info("Data error mapped to 422: %s %s", type(exc.orig).__name__, sqlstate)
+        message = "A value in this request cannot be stored (a NUL character in text, or too long for it)"
+        return _error(request, 422, message, "invalid_request")
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)

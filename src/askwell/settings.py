@@ -123,6 +123,16 @@ class Settings(BaseSettings):
     embedding_threads: int = Field(default=0, ge=0, description="Inference threads; 0 means one per core.")
 
     max_upload_mb: int = Field(default=50, ge=1, description="Largest accepted upload, per file.")
+    # Bounds on parsing one upload (askwell.documents.parsing.ParseLimits): a hostile file fails
+    # with a reason instead of taking the worker's memory.
+    parse_max_uncompressed_mb: int = Field(
+        default=200, ge=1, description="Largest inflated size of a zip-based file (DOCX), all parts."
+    )
+    parse_max_compression_ratio: int = Field(
+        default=100, ge=2, description="Highest inflated/compressed ratio of a DOCX over 1 MB inflated."
+    )
+    parse_max_zip_members: int = Field(default=10_000, ge=10, description="Most parts in a DOCX archive.")
+    parse_max_pages: int = Field(default=5000, ge=1, description="Most pages of a PDF.")
     # Where uploaded files' bytes live (askwell.files): workers on other machines need
     # "database" or "s3"; "local" is a folder every process must see.
     file_store: str = Field(

@@ -215,10 +215,10 @@ async def test_no_one_posts_into_another_users_session(
         assert (await client.post("/api/v1/chat/stream", json=body, headers=headers)).status_code == 404
         assert (await client.get(f"/api/v1/chat/{session_id}/history", headers=headers)).status_code == 404
         assert (await client.delete(f"/api/v1/chat/{session_id}", headers=headers)).status_code == 404
-    # Alice's conversation is untouched, and an admin may read it.
+    # Alice's conversation is untouched, and private: an admin gets the same 404.
     history = (await client.get(f"/api/v1/chat/{session_id}/history", headers=alice)).json()["messages"]
     assert history[0]["text"] == "alice's secret"
-    assert (await client.get(f"/api/v1/chat/{session_id}/history", headers=admin_headers)).status_code == 200
+    assert (await client.get(f"/api/v1/chat/{session_id}/history", headers=admin_headers)).status_code == 404
     # A user cannot take over an anonymous session either.
     anonymous_session = new_session_id()
     await chat(client, assistant_id=assistant["id"], session_id=anonymous_session)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 _MODEL_NAME = r"^[a-z][a-z0-9_-]*:.+$"
 _LANGUAGE = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$"
+_LANGUAGE_MAX = 20  # the column's length: PostgreSQL refuses a longer tag with an error
 
 
 class RetrievalSettings(BaseModel):
@@ -36,7 +37,9 @@ class AssistantBase(BaseModel):
         pattern=_MODEL_NAME,
         description='"provider:model"; null uses the server default.',
     )
-    language: str | None = Field(default=None, pattern=_LANGUAGE, description='e.g. "en", "fr"')
+    language: str | None = Field(
+        default=None, pattern=_LANGUAGE, max_length=_LANGUAGE_MAX, description='e.g. "en", "fr"'
+    )
     user_authentication: bool = False
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
 
@@ -50,7 +53,7 @@ class AssistantUpdate(BaseModel):
     description: str | None = Field(default=None, max_length=4000)
     system_prompt: str | None = Field(default=None, max_length=20000)
     model: str | None = Field(default=None, max_length=200, pattern=_MODEL_NAME)
-    language: str | None = Field(default=None, pattern=_LANGUAGE)
+    language: str | None = Field(default=None, pattern=_LANGUAGE, max_length=_LANGUAGE_MAX)
     user_authentication: bool | None = None
     retrieval: RetrievalSettings | None = None
 

@@ -170,10 +170,11 @@ async def bind_session(
 async def get_readable_session(
     *, session: AsyncSession, session_id: str, user: User | None, api_key_id: uuid.UUID | None = None
 ) -> ChatSession:
-    """A session the caller may read or reset: the owner or an admin; anyone for anonymous ones.
+    """A session the caller may read, rename or reset: its owner only (admins included: a
+    conversation is private, as posting into it is); anyone for anonymous ones.
 
-    A key's session is its key's alone (not even an admin reads it here: admins see a key's
-    usage); a key reads no user's session.
+    A key's session is its key's alone (admins see a key's usage, not its conversations); a
+    key reads no user's session.
     """
     chat = await session.get(ChatSession, session_id)
     if chat is None:
@@ -184,7 +185,7 @@ async def get_readable_session(
     if owner_key is not None:
         if owner_key != api_key_id:
             raise NotFound(_NOT_FOUND, code="session_not_found")
-    elif chat.user_id is not None and (user is None or (user.id != chat.user_id and not user.is_admin)):
+    elif chat.user_id is not None and (user is None or user.id != chat.user_id):
         raise NotFound(_NOT_FOUND, code="session_not_found")
     return chat
 

@@ -48,7 +48,12 @@ class DocumentsKind:
             files=services.files,
             chunk_tokens=settings.chunk_tokens,
             chunk_overlap=settings.chunk_overlap,
-            limits=ParseLimits(),
+            limits=ParseLimits(
+                max_uncompressed_bytes=settings.parse_max_uncompressed_mb * 1024 * 1024,
+                max_compression_ratio=settings.parse_max_compression_ratio,
+                max_members=settings.parse_max_zip_members,
+                max_pages=settings.parse_max_pages,
+            ),
         )
         self._tasks = {INGEST: ingest_task(ingest)}
         self._checks = [find_orphans(services.jobs, services.session_factory)]

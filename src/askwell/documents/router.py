@@ -19,12 +19,16 @@ from askwell.ops.logs import current_request_id
 router = APIRouter(tags=["documents"])
 
 MAX_FILES_PER_UPLOAD = 200
+# The multipart parser stops at the route's form limits with a 400 ("Too many files"), before it
+# spools thousands of parts; the route takes only `files` parts, so a few stray fields are plenty.
+MAX_FIELDS_PER_UPLOAD = 20
 
 
 @router.post(
     "/connectors/{connector_id}/documents",
     response_model=list[DocumentCreated],
     status_code=status.HTTP_202_ACCEPTED,
+    form_limits={"max_files": MAX_FILES_PER_UPLOAD, "max_fields": MAX_FIELDS_PER_UPLOAD},
 )
 async def upload_documents(
     connector_id: uuid.UUID,

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from askwell.connectors.models import Connector
 from askwell.db import utcnow
 from askwell.documents.models import Document, DocumentStatus
-from askwell.documents.parsing import SUPPORTED_TYPES, detect_type
+from askwell.documents.parsing import SUPPORTED_TYPES, detect_type, real_kind
 from askwell.documents.storage import display_name, document_key, document_prefix
 from askwell.errors import Invalid, NotFound, PayloadTooLarge, Unavailable, UnsupportedMediaType
 from askwell.files.base import FileStore, StoredFile
@@ -63,7 +63,8 @@ def check_uploads(uploads: Sequence[Upload], *, max_bytes: int) -> list[str]:
     """The detected type of each upload; 413/415 naming every bad file, before anything is stored."""
     if not uploads:
         raise Invalid("No files in the upload: send one or more `files` parts", code="no_files")
-    too_big = [u.name for u in uploads if u.size > max_bytes]
+    # Names in messages are the cleaned display names: a raw one may carry controls or overrides.
+    too_big = [display_name(u.name) for u in uploads if u.size > max_bytes]
     if too_big:
         raise PayloadTooLarge(
             f"{', '.join(too_big)}: over the {max_bytes // (1024 * 1024)} MB limit per file "
@@ -71,11 +72,19 @@ def check_uploads(uploads: Sequence[Upload], *, max_bytes: int) -> list[str]:
             code="file_too_large",
         )
     types: list[str | None] = []
+    mismatched: list[str] = []
     for upload in uploads:
         head = upload.file.read(8)
         upload.file.seek(0)
         types.append(detect_type(upload.name, head))
-    unsupported = [u.name for u, t in zip(uploads, types, strict=True) if t is None]
+        if kind := real_kind(upload.name, head):
+            mismatched.append(f"{display_name(upload.name)} is a {kind}")
+    if mismatched:
+        raise UnsupportedMediaType(
+            f"{'; '.join(mismatched)}, not what its name says: upload it under its real type",
+            code="file_type_mismatch",
+        )
+    unsupported = [display_name(u.name) for u, t in zip(uploads, types, strict=True) if t is None]
     if unsupported:
         raise UnsupportedMediaType(
             f"Unsupported file type: {', '.join(unsupported)}. Supported: "

@@ -31,6 +31,11 @@ async def queue_status(_admin: AdminUser, session: SessionDep, runtime: RuntimeD
     )
 
 
+# Past any real job count, and within every database's integer (SQLite's and PostgreSQL's
+# OFFSET refuse a Python int beyond 64 bits with an error, not an empty page).
+_MAX_OFFSET = 2**31 - 1
+
+
 @router.get("", response_model=list[JobRead])
 async def list_jobs(
     _admin: AdminUser,
@@ -38,7 +43,7 @@ async def list_jobs(
     state: Annotated[StateFilter | None, Query()] = None,
     task: Annotated[str | None, Query(max_length=60)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=_MAX_OFFSET)] = 0,
 ) -> object:
     """Jobs, newest first, optionally of one state or task."""
     return await store.list_jobs(session, state=state, task=task, limit=limit, offset=offset)

@@ -1,10 +1,13 @@
-"""The chat models an admin can pick for an assistant."""
+"""The chat models an admin can pick for an assistant (admin only: it names the model servers)."""
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from askwell.auth.deps import AdminUser
 from askwell.deps import SettingsDep
 from askwell.llm.catalogue import CATALOGUE
 from askwell.llm.model_files import is_installed
@@ -30,8 +33,8 @@ class ModelList(BaseModel):
 
 
 @router.get("", response_model=ModelList)
-async def list_models(settings: SettingsDep) -> ModelList:
-    """Catalogued local models (and whether installed), the default, and the known providers."""
+async def list_models(_admin: AdminUser, settings: SettingsDep) -> ModelList:
+    """Catalogued local models (and whether installed), the default, and the known providers (admin)."""
     models = [
         ModelOption(
             name=f"local:{card.name}",
@@ -59,7 +62,22 @@ async def list_models(settings: SettingsDep) -> ModelList:
                 title="OpenAI-compatible server",
                 provider="openai",
                 installed=True,
-                notes=settings.openai_base_url or "api.openai.com",
+                notes=public_url(settings.openai_base_url) if settings.openai_base_url else "api.openai.com",
             )
         )
     return ModelList(default=settings.default_model, providers=providers(), models=models)
+
+
+def public_url(url: str) -> str:
+    """Where a server is, without what may hold a secret: user info, query and fragment go
+    (a base URL such as `https://key@host/v1?api_key=...` carries credentials there)."""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "<invalid URL>"
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address
+    netloc = f"{host}:{port}" if port is not None else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from askwell.documents.parsing.base import Block, BlockKind, ParsedDocument, ParseError, ParseLimits
-from askwell.documents.parsing.detect import SUPPORTED_TYPES, detect_type
+from askwell.documents.parsing.detect import SUPPORTED_TYPES, detect_type, real_kind
 
 __all__ = [
     "SUPPORTED_TYPES",
@@ -23,6 +23,7 @@ __all__ = [
     "ParsedDocument",
     "detect_type",
     "parse",
+    "real_kind",
 ]
 
 # type -> module with `parse(path, limits) -> ParsedDocument`

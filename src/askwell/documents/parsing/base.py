@@ -47,6 +47,7 @@ class ParseLimits:
 
     max_uncompressed_bytes: int = 200 * 1024 * 1024  # zip-based formats
     max_compression_ratio: int = 100
+    max_members: int = 10_000
     max_pages: int = 5000
 
 

@@ -21,7 +21,7 @@ from lxml import etree
 
 from askwell.documents.parsing.base import EMPTY_FILE, Block, ParsedDocument, ParseError, ParseLimits
 from askwell.documents.parsing.detect import OLE_MAGIC
-from askwell.documents.parsing.zipguard import check_zip
+from askwell.documents.parsing.zipguard import check_zip, refuse_dtds
 
 _HEADING_STYLE = re.compile(r"^heading\s*([1-9])$", re.IGNORECASE)
 _LIST_STYLE = re.compile(r"^list\b.*?(\d*)$", re.IGNORECASE)
@@ -50,6 +50,7 @@ def parse(path: Path, limits: ParseLimits) -> ParsedDocument:
     # Not "word/document.xml" exactly: some generators name the main part differently.
     if "[Content_Types].xml" not in names or not any(name.startswith("word/") for name in names):
         raise ParseError("corrupt DOCX: no word/document.xml")
+    refuse_dtds(path, names, label="DOCX")
     try:
         document = docx.Document(str(path))
         items = list(document.iter_inner_content())
