@@ -7,9 +7,9 @@ from __future__ import annotations
 import html
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx

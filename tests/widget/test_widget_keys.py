@@ -3,6 +3,7 @@ CORS on the chat stream for those origins and no credentials; /widget.js is serv
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,8 +18,10 @@ STREAM = "/api/v1/chat/stream"
 
 
 @pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"rate_limit_api_key": "3/minute"})
+def settings(settings: Settings, tmp_path: Path) -> Settings:
+    web_dir = tmp_path / "web"
+    web_dir.mkdir()
+    return settings.model_copy(update={"rate_limit_api_key": "3/minute", "web_dir": web_dir})
 
 
 async def _widget_key(
@@ -67,8 +70,9 @@ async def test_a_widget_key_is_refused_from_another_or_no_origin(
     )
     assert other.status_code == 403 and other.json()["code"] == "widget_origin_forbidden"
     assert evil in other.json()["detail"]
-    # The refusal is readable by the page, so the widget can say why; nothing else is.
-    assert other.headers["access-control-allow-origin"] == evil
+    # Not even the refusal is readable from an unlisted origin (the browser would not have
+    # sent it: its preflight is refused).
+    assert "access-control-allow-origin" not in other.headers
     missing = await client.post(STREAM, json=_chat_body(assistant["id"]), headers=bearer(key))
     assert missing.status_code == 403 and missing.json()["code"] == "widget_origin_missing"
     # A listed origin's look-alike is another origin.
@@ -111,30 +115,78 @@ async def test_a_widget_key_keeps_its_rate_limit(
 ) -> None:
     assistant = await create_assistant(client, admin_headers)
     headers = {**bearer((await _widget_key(client, admin_headers, assistant["id"]))["key"]), "Origin": SHOP}
-    codes = [
-        (await client.post(STREAM, json=_chat_body(assistant["id"]), headers=headers)).status_code
-        for _ in range(4)
+    responses = [
+        await client.post(STREAM, json=_chat_body(assistant["id"]), headers=headers) for _ in range(4)
     ]
-    assert codes == [200, 200, 200, 429]
+    assert [r.status_code for r in responses] == [200, 200, 200, 429]
+    # The page can read the 429, so the widget can ask the visitor to wait.
+    assert responses[-1].headers["access-control-allow-origin"] == SHOP
 
 
-async def test_preflight_on_the_chat_stream_only(client: httpx.AsyncClient) -> None:
-    preflight = {
-        "Origin": SHOP,
-        "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization, content-type",
-    }
-    response = await client.options(STREAM, headers=preflight)
+_PREFLIGHT = {
+    "Access-Control-Request-Method": "POST",
+    "Access-Control-Request-Headers": "authorization, content-type",
+}
+
+
+async def test_preflight_only_for_origins_a_valid_widget_key_lists(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    async def preflight(origin: str, path: str = STREAM) -> httpx.Response:
+        return await client.options(path, headers={**_PREFLIGHT, "Origin": origin})
+
+    # Before any widget key lists it, the origin is refused, with a code and no CORS grant.
+    before = await preflight(SHOP)
+    assert before.status_code == 403 and before.json()["code"] == "widget_origin_forbidden"
+    assert SHOP in before.json()["detail"]
+    assert "access-control-allow-origin" not in before.headers
+
+    assistant = await create_assistant(client, admin_headers)
+    created = await _widget_key(client, admin_headers, assistant["id"])
+    response = await preflight(SHOP)
     assert response.status_code == 204
     assert response.headers["access-control-allow-origin"] == SHOP
     assert "POST" in response.headers["access-control-allow-methods"]
     assert "authorization" in response.headers["access-control-allow-headers"]
     assert "access-control-allow-credentials" not in response.headers
-    admin = await client.options("/api/v1/api-keys", headers=preflight)
+    assert "Origin" in response.headers["vary"]
+    for unlisted in ("https://evil.example", "null", SHOP.replace("http://", "https://")):
+        refused = await preflight(unlisted)
+        assert refused.status_code == 403 and "access-control-allow-origin" not in refused.headers
+    # Only the chat stream answers other sites: an admin route grants nothing.
+    admin = await preflight(SHOP, "/api/v1/api-keys")
     assert "access-control-allow-origin" not in admin.headers
     # A user's (or server key's) answer is never readable cross-origin.
     plain = await client.post(STREAM, json={"message": "x"}, headers={"Origin": SHOP})
     assert "access-control-allow-origin" not in plain.headers
+
+    # Revoked, the key no longer opens its origins.
+    revoked = await client.post(f"/api/v1/api-keys/{created['id']}/revoke", headers=admin_headers)
+    assert revoked.status_code == 200
+    assert (await preflight(SHOP)).status_code == 403
+
+
+async def test_widget_js_is_served_as_a_script_any_site_may_load(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    assert settings.web_dir is not None
+    missing = await client.get("/widget.js")
+    assert missing.status_code == 404 and missing.json()["code"] == "widget_not_built"
+    (settings.web_dir / "widget.js").write_text('var AskwellWidget=(function(){"use strict"})();')
+
+    response = await client.get("/widget.js")
+    assert response.status_code == 200 and "AskwellWidget" in response.text
+    assert response.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert response.headers["cross-origin-resource-policy"] == "cross-origin"
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    # A page's headers would govern nothing on a script, and Askwell's pages keep theirs.
+    assert "content-security-policy" not in response.headers
+    assert "x-frame-options" not in response.headers
+    page = await client.get("/api/v1/health")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "cross-origin-resource-policy" not in page.headers
 
 
 @pytest.mark.parametrize(

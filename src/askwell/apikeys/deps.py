@@ -45,8 +45,6 @@ def _check_widget(request: Request, key: KeyPrincipal) -> None:
         Forbidden: another endpoint, or a missing or unlisted Origin.
     """
     origin = request.headers.get("origin")
-    # The widget reads its error only when the response names its origin (askwell.widget.cors).
-    request.state.widget_origin = origin
     if request.url.path not in WIDGET_PATHS:
         raise Forbidden("A widget key may only chat (POST /api/v1/chat/stream)", code="widget_key_chat_only")
     if origin is None:
@@ -58,6 +56,9 @@ def _check_widget(request: Request, key: KeyPrincipal) -> None:
             f"This widget key is not allowed on {origin}: an admin can add it to the key's allowed_origins",
             code="widget_origin_forbidden",
         )
+    # The response names this origin (askwell.widget.cors), so the page can read the answer,
+    # or a refusal further on (a rate limit) and tell the visitor why.
+    request.state.widget_origin = origin
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

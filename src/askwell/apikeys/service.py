@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from askwell.apikeys import secrets
@@ -155,3 +155,20 @@ async def count_tokens(
             )
         )
         await session.commit()
+
+
+async def origin_has_widget(*, session: AsyncSession, origin: str) -> bool:
+    """Whether a widget key that is valid now lists this origin: the one thing a CORS
+    preflight (which carries no key) can be answered on."""
+    now = utcnow()
+    lists = await session.scalars(
+        select(ApiKey.allowed_origins).where(
+            ApiKey.kind == "widget",
+            ApiKey.revoked_at.is_(None),
+            or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now),
+        )
+    )
+    # Compared in Python: JSON containment differs between SQLite and PostgreSQL, and there
+    # are as many rows as an admin has made widget keys.
+    wanted = origin.lower()
+    return any(wanted in (origins or ()) for origins in lists)
