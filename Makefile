@@ -37,7 +37,7 @@ $(MODEL_FILE): | $(STAMP)
 install: $(STAMP) $(MODEL_FILE) web ## Create .venv, install Askwell (with llama.cpp) and pull the default model
 
 # The web app (web/): `npm ci` when the lock file changes, a build when a source does.
-WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/vite.widget.config.ts web/tsconfig.json
 web/node_modules/.installed: web/package.json web/package-lock.json
 	@command -v npm >/dev/null || { echo "make web needs Node.js 20.19+ and npm" >&2; exit 1; }
 	cd web && npm ci --no-audit --no-fund --loglevel=error

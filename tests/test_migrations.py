@@ -32,7 +32,7 @@ MODEL_TABLES = {
     "api_key_sessions",
     "message_feedback",
 }
-HEAD = "0008_feedback"
+HEAD = "0009_feedback"
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from askwell import __version__, background
 from askwell.api_schema import install_openapi
+from askwell.apikeys.deps import WIDGET_PATHS
 from askwell.apikeys.router import router as apikeys_router
 from askwell.assistants.router import router as assistants_router
 from askwell.auth.router import router as auth_router
@@ -43,6 +44,10 @@ from askwell.runtime import Runtime
 from askwell.settings import Settings, get_settings
 from askwell.web import mount_web_app
 from askwell.web.security_headers import SecurityHeadersMiddleware
+from askwell.widget.cors import WidgetCorsMiddleware
+from askwell.widget.origins import origin_listed
+from askwell.widget.router import WIDGET_PATH
+from askwell.widget.router import router as widget_router
 
 logger = logging.getLogger(__name__)
 
@@ -85,18 +90,22 @@ def create_app(
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
+    # The widget's chat from other sites: outside the general CORS, which would refuse them.
+    app.add_middleware(WidgetCorsMiddleware, paths=WIDGET_PATHS, origin_listed=origin_listed)
     if settings.metrics_enabled:
         app.add_middleware(HttpMetricsMiddleware)
     app.add_middleware(
         SecurityHeadersMiddleware,
         frame_ancestors=settings.frame_ancestors,
         docs_paths=[p for p in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if p],
+        public_script_paths=[WIDGET_PATH],
     )
     app.add_middleware(RequestIdMiddleware)  # outermost: every log line of a request carries its id
     app.include_router(ops_router)  # /healthz, /readyz and /metrics at the root, for probes and scrapers
     app.include_router(openai_router)  # /v1, where OpenAI's clients look for it
     # /mcp: MCP clients over Streamable HTTP; an ASGI route, as the SDK's transport answers itself.
     app.router.routes.append(Route("/mcp", endpoint=mcp, methods=["GET", "POST", "DELETE"]))
+    app.include_router(widget_router)  # /widget.js, the script other sites embed
     for router in (
         auth_router,
         assistants_router,
@@ -117,7 +126,7 @@ def create_app(
 
     install_openapi(app)  # the chat stream's events join the schema the web types come from
     _install_error_handlers(app)
-    mount_web_app(app)  # last: it answers what the API routes do not (never /api/*)
+    mount_web_app(app, settings.web_dir)  # last: it answers what the API routes do not (never /api/*)
     return app
 
 

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         ),
     )
 
+    web_dir: Path | None = Field(
+        default=None,
+        description="The built web app (index.html, widget.js); default: web/dist of this checkout.",
+    )
+
     secret_key: SecretStr | None = Field(
         default=None, description="JWT signing key; unset means a random key kept in the data folder."
     )

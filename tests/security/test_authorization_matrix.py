@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -79,6 +80,7 @@ GET     /api/v1/api-keys/{key_id}                     401       403    403   200
 GET     /api/v1/api-keys/{key_id}/usage               401       403    403   200   401         401  403
 POST    /api/v1/api-keys/{key_id}/revoke              401       403    403   200   401         401  403
 GET     /v1/models                                    401       200    200   200   401         401  200
+GET     /widget.js                                    200       200    200   200   200         200  200
 POST    /v1/chat/completions                          401       200    200   200   401         401  200
 """
 
@@ -257,11 +259,18 @@ def _app_routes(app: Any) -> set[tuple[str, str]]:
     """Every (method, path) the app answers: its OpenAPI schema, and its own routes kept out
     of the schema (the docs); the web app's catch-all pages are not API routes."""
     routes = {(method.upper(), path) for path, ops in app.openapi()["paths"].items() for method in ops}
-    for route in app.routes:
-        methods = getattr(route, "methods", None)
-        if methods and not getattr(route, "include_in_schema", True):
-            routes |= {(m, route.path) for m in methods if m != "HEAD"}
-    return routes
+    return routes | set(_hidden_routes(app.routes))
+
+
+def _hidden_routes(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    """The routes kept out of the schema, in included routers too (FastAPI keeps an included
+    router whole, under its prefix, rather than copying its routes into the app's list)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _hidden_routes(included.routes, prefix + route.include_context.prefix)
+        elif getattr(route, "methods", None) and not getattr(route, "include_in_schema", True):
+            yield from ((m, prefix + route.path) for m in route.methods if m != "HEAD")
 
 
 @pytest.fixture
@@ -270,10 +279,15 @@ def backend() -> str:
 
 
 @pytest.fixture
-def settings(settings: Settings) -> Settings:
+def settings(settings: Settings, tmp_path: Path) -> Settings:
     # The matrix registers and logs in more than a minute's sign-up quota; rate limits have
     # their own tests (tests/ratelimit, test_jwt's brute-force ones).
-    return Settings(**{**settings.model_dump(), "rate_limits_enabled": False, "_env_file": None})
+    # The widget's script is a built file: a stand-in, so /widget.js answers without a build.
+    web_dir = tmp_path / "web"
+    web_dir.mkdir()
+    (web_dir / "widget.js").write_text("var AskwellWidget;")
+    overrides = {"rate_limits_enabled": False, "web_dir": web_dir, "_env_file": None}
+    return Settings(**{**settings.model_dump(), **overrides})
 
 
 def test_every_route_has_a_row_and_every_row_a_route(settings: Settings) -> None:

@@ -5,25 +5,60 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from askwell.apikeys import service
 from askwell.apikeys.caller import Caller
+from askwell.apikeys.service import KeyPrincipal
 from askwell.auth.deps import OptionalUser, bearer_token
 from askwell.auth.security import API_KEY_MARK
 from askwell.deps import ClientIP, RateLimiterDep, SessionDep
-from askwell.errors import Unauthorized
+from askwell.errors import Forbidden, Unauthorized
 from askwell.ratelimit import Limit
+
+# The one endpoint a widget key may call: every visitor of the embedding site holds the
+# same key, so reading history or listing sessions would show one visitor another's chat.
+WIDGET_PATHS = frozenset({"/api/v1/chat/stream"})
 
 
 async def get_caller(
-    session: SessionDep, user: OptionalUser, token: Annotated[str | None, Depends(bearer_token)]
+    request: Request,
+    session: SessionDep,
+    user: OptionalUser,
+    token: Annotated[str | None, Depends(bearer_token)],
 ) -> Caller:
     """The user, or the key: a key that is not valid now is a 401, never an anonymous caller
     (a revoked key must not keep chatting with the public assistants)."""
     if token and token.startswith(API_KEY_MARK):
-        return Caller(key=await service.authenticate(session=session, key=token))
+        key = await service.authenticate(session=session, key=token)
+        if key.is_widget:
+            _check_widget(request, key)
+        return Caller(key=key)
     return Caller(user=user)
+
+
+def _check_widget(request: Request, key: KeyPrincipal) -> None:
+    """A widget key chats, from its listed origins only. The Origin header is the browser's
+    word (a script cannot forge it); a request with none came from outside a browser page.
+
+    Raises:
+        Forbidden: another endpoint, or a missing or unlisted Origin.
+    """
+    origin = request.headers.get("origin")
+    if request.url.path not in WIDGET_PATHS:
+        raise Forbidden("A widget key may only chat (POST /api/v1/chat/stream)", code="widget_key_chat_only")
+    if origin is None:
+        raise Forbidden(
+            "A widget key must be used from a web page (no Origin header)", code="widget_origin_missing"
+        )
+    if origin.lower() not in key.allowed_origins:
+        raise Forbidden(
+            f"This widget key is not allowed on {origin}: an admin can add it to the key's allowed_origins",
+            code="widget_origin_forbidden",
+        )
+    # The response names this origin (askwell.widget.cors), so the page can read the answer,
+    # or a refusal further on (a rate limit) and tell the visitor why.
+    request.state.widget_origin = origin
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -20,6 +20,10 @@ class ApiKey(IdMixin, TimestampMixin, Base):
     secret_hash: Mapped[str] = mapped_column(String(64))
     assistant_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
     actions: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # "server" (a secret kept on a server) or "widget" (public by nature: chat only, and only
+    # from allowed_origins, checked against each request's Origin header).
+    kind: Mapped[str] = mapped_column(String(16), default="server", server_default="server")
+    allowed_origins: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)
     created_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )

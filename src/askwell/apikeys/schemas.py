@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import enum
+import re
 import uuid
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# An exact origin as browsers send it in the Origin header: scheme, host, optional port,
+# no path and no wildcard (a widget key is only as narrow as its list).
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
 class KeyAction(enum.StrEnum):
@@ -16,11 +21,25 @@ class KeyAction(enum.StrEnum):
     SEARCH = "search"
 
 
+class KeyKind(enum.StrEnum):
+    """server: a secret kept on a server. widget: public by nature (it sits in a web page),
+    so it may only chat, only from its allowed_origins."""
+
+    SERVER = "server"
+    WIDGET = "widget"
+
+
 class ApiKeyBase(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     assistant_ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)
     actions: list[KeyAction] = Field(min_length=1)
     expires_at: datetime | None = Field(default=None, description="After this instant the key is refused.")
+    kind: KeyKind = Field(default=KeyKind.SERVER, description="widget: for the embeddable chat widget.")
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="A widget key's origins (https://shop.example.com): requests from any other are refused.",
+    )
 
 
 class ApiKeyCreate(ApiKeyBase):
@@ -31,6 +50,26 @@ class ApiKeyCreate(ApiKeyBase):
     def _in_utc(cls, value: datetime | None) -> datetime | None:
         """An instant without a zone is read as UTC (it is compared with the server's clock)."""
         return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _exact_origins(cls, value: list[str]) -> list[str]:
+        origins = [v.strip().rstrip("/").lower() for v in value]
+        for origin in origins:
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"{origin!r} is not an origin such as https://shop.example.com")
+        return sorted(set(origins))
+
+    @model_validator(mode="after")
+    def _widget_rules(self) -> ApiKeyCreate:
+        if self.kind is KeyKind.WIDGET:
+            if not self.allowed_origins:
+                raise ValueError("a widget key needs allowed_origins: the sites that embed the widget")
+            if self.actions != [KeyAction.CHAT]:
+                raise ValueError('a widget key is public: its actions must be exactly ["chat"]')
+        elif self.allowed_origins:
+            raise ValueError("allowed_origins applies to widget keys only (kind: widget)")
+        return self
 
 
 class ApiKeyUsage(BaseModel):

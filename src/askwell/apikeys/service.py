@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from askwell.apikeys import secrets
@@ -24,6 +24,12 @@ class KeyPrincipal:
     name: str
     assistant_ids: frozenset[uuid.UUID]
     actions: frozenset[str]
+    kind: str = "server"
+    allowed_origins: frozenset[str] = frozenset()
+
+    @property
+    def is_widget(self) -> bool:
+        return self.kind == "widget"
 
 
 async def create(*, session: AsyncSession, key_in: ApiKeyCreate, created_by: uuid.UUID) -> ApiKeyCreated:
@@ -43,6 +49,8 @@ async def create(*, session: AsyncSession, key_in: ApiKeyCreate, created_by: uui
         secret_hash=new.secret_hash,
         assistant_ids=sorted({str(a) for a in key_in.assistant_ids}),
         actions=sorted({a.value for a in key_in.actions}),
+        kind=key_in.kind.value,
+        allowed_origins=key_in.allowed_origins or None,
         created_by=created_by,
         expires_at=key_in.expires_at,
         request_count=0,
@@ -62,6 +70,8 @@ def to_read(api_key: ApiKey) -> ApiKeyRead:
         assistant_ids=[uuid.UUID(a) for a in api_key.assistant_ids],
         actions=api_key.actions,  # type: ignore[arg-type]  # validated into KeyAction
         expires_at=api_key.expires_at,
+        kind=api_key.kind,  # type: ignore[arg-type]  # validated into KeyKind
+        allowed_origins=api_key.allowed_origins or [],
         created_at=api_key.created_at,
         revoked_at=api_key.revoked_at,
         usage=usage_of(api_key),
@@ -124,6 +134,8 @@ async def authenticate(*, session: AsyncSession, key: str) -> KeyPrincipal:
         name=api_key.name,
         assistant_ids=frozenset(uuid.UUID(a) for a in api_key.assistant_ids),
         actions=frozenset(api_key.actions),
+        kind=api_key.kind,
+        allowed_origins=frozenset(api_key.allowed_origins or ()),
     )
 
 
@@ -143,3 +155,20 @@ async def count_tokens(
             )
         )
         await session.commit()
+
+
+async def origin_has_widget(*, session: AsyncSession, origin: str) -> bool:
+    """Whether a widget key that is valid now lists this origin: the one thing a CORS
+    preflight (which carries no key) can be answered on."""
+    now = utcnow()
+    lists = await session.scalars(
+        select(ApiKey.allowed_origins).where(
+            ApiKey.kind == "widget",
+            ApiKey.revoked_at.is_(None),
+            or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now),
+        )
+    )
+    # Compared in Python: JSON containment differs between SQLite and PostgreSQL, and there
+    # are as many rows as an admin has made widget keys.
+    wanted = origin.lower()
+    return any(wanted in (origins or ()) for origins in lists)

@@ -9,6 +9,12 @@ that embed Askwell (ASKWELL_FRAME_ANCESTORS, for the chat widget).
 
 The interactive API docs load their script from a public CDN and start it inline, which
 this policy would block: they get the framing rule only.
+
+The embeddable widget's script (/widget.js) is loaded by other sites' pages: it gets
+Cross-Origin-Resource-Policy: cross-origin (so a page isolated with COEP may still load it)
+and none of a page's headers (a CSP or frame rule on a script response governs nothing,
+and would only mislead). What the embedding page runs is its own CSP's call: it must allow
+Askwell's origin in script-src and connect-src.
 """
 
 from __future__ import annotations
@@ -38,12 +44,23 @@ def content_security_policy(frame_ancestors: Sequence[str], *, docs: bool = Fals
 class SecurityHeadersMiddleware:
     """Adds the headers to each HTTP response start (pure ASGI: streams stay streams)."""
 
-    def __init__(self, app: ASGIApp, *, frame_ancestors: Sequence[str], docs_paths: Sequence[str]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        frame_ancestors: Sequence[str],
+        docs_paths: Sequence[str],
+        public_script_paths: Sequence[str] = (),
+    ) -> None:
         self.app = app
         self._docs_paths = tuple(docs_paths)
-        common = [
+        self._public_script_paths = frozenset(public_script_paths)
+        for_any = [
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"strict-origin-when-cross-origin"),
+        ]
+        common = [
+            *for_any,
             (b"cross-origin-opener-policy", b"same-origin"),
             (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
         ]
@@ -52,14 +69,20 @@ class SecurityHeadersMiddleware:
         csp = b"content-security-policy"
         self._app_headers = [*common, (csp, content_security_policy(frame_ancestors).encode())]
         self._docs_headers = [*common, (csp, content_security_policy(frame_ancestors, docs=True).encode())]
-        self._names = {name for name, _ in self._app_headers}
+        self._script_headers = [*for_any, (b"cross-origin-resource-policy", b"cross-origin")]
+        self._names = {name for name, _ in (*self._app_headers, *self._script_headers)}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = scope.get("path", "").startswith(self._docs_paths)
-        added = self._docs_headers if docs else self._app_headers
+        path = scope.get("path", "")
+        if path in self._public_script_paths:
+            added = self._script_headers
+        elif path.startswith(self._docs_paths):
+            added = self._docs_headers
+        else:
+            added = self._app_headers
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

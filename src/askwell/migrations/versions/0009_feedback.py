@@ -1,7 +1,7 @@
 """Feedback on bot messages: a thumbs up or down and an optional comment, one per message.
 
-Revision ID: 0008_feedback
-Revises: 0007
+Revision ID: 0009_feedback
+Revises: 0008_widget
 Create Date: 2026-12-04
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from askwell.db import UTCDateTime
 
-revision = "0008_feedback"
-down_revision = "0007"
+revision = "0009_feedback"
+down_revision = "0008_widget"
 branch_labels = None
 depends_on = None
 
