@@ -14,6 +14,7 @@ const ASSISTANTS = [
 const KEY: ApiKey = {
   id: "k-1",
   name: "helpdesk bot",
+  kind: "server",
   prefix: "3f9c0a1b2c3d",
   assistant_ids: ["a-1"],
   actions: ["chat"],
@@ -74,7 +75,7 @@ describe("ApiKeysAdmin", () => {
     fireEvent.click(screen.getByRole("button", { name: "Create key" }));
     expect((await screen.findByTestId("new-key-secret")).textContent).toBe("ak_aaaaaaaaaaaa_the-secret");
     expect(bodies).toEqual([
-      { name: "finance export", assistant_ids: ["a-2"], actions: ["chat", "search"], expires_at: null },
+      { name: "finance export", kind: "server", assistant_ids: ["a-2"], actions: ["chat", "search"], expires_at: null },
     ]);
     fireEvent.click(screen.getByRole("button", { name: "I have copied it" }));
     expect(screen.queryByTestId("new-key-secret")).toBeNull();

@@ -34,6 +34,7 @@ function NewKeyForm({ assistants, onCreated }: { assistants: Assistant[]; onCrea
     void run(async () => {
       const created = await api.createApiKey({
         name,
+        kind: "server",
         assistant_ids: chosen,
         actions,
         expires_at: expires ? new Date(`${expires}T23:59:59`).toISOString() : null,

@@ -789,6 +789,16 @@ export interface components {
              * @description After this instant the key is refused.
              */
             expires_at?: string | null;
+            /**
+             * @description widget: for the embeddable chat widget.
+             * @default server
+             */
+            kind: components["schemas"]["KeyKind"];
+            /**
+             * Allowed Origins
+             * @description A widget key's origins (https://shop.example.com): requests from any other are refused.
+             */
+            allowed_origins?: string[];
         };
         /** ApiKeyCreated */
         ApiKeyCreated: {
@@ -803,6 +813,16 @@ export interface components {
              * @description After this instant the key is refused.
              */
             expires_at?: string | null;
+            /**
+             * @description widget: for the embeddable chat widget.
+             * @default server
+             */
+            kind: components["schemas"]["KeyKind"];
+            /**
+             * Allowed Origins
+             * @description A widget key's origins (https://shop.example.com): requests from any other are refused.
+             */
+            allowed_origins?: string[];
             /**
              * Id
              * Format: uuid
@@ -840,6 +860,16 @@ export interface components {
              * @description After this instant the key is refused.
              */
             expires_at?: string | null;
+            /**
+             * @description widget: for the embeddable chat widget.
+             * @default server
+             */
+            kind: components["schemas"]["KeyKind"];
+            /**
+             * Allowed Origins
+             * @description A widget key's origins (https://shop.example.com): requests from any other are refused.
+             */
+            allowed_origins?: string[];
             /**
              * Id
              * Format: uuid
@@ -1433,6 +1463,13 @@ export interface components {
          * @enum {string}
          */
         KeyAction: "chat" | "search";
+        /**
+         * KeyKind
+         * @description server: a secret kept on a server. widget: public by nature (it sits in a web page),
+         *     so it may only chat, only from its allowed_origins.
+         * @enum {string}
+         */
+        KeyKind: "server" | "widget";
         /** ModelList */
         ModelList: {
             /** Default */
