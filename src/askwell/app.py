@@ -70,7 +70,7 @@ def create_app(
         watch_pool(runtime.engine)
         warming = asyncio.ensure_future(runtime.warm()) if warm_up and settings.warm_up else None
         try:
-            async with mcp.manager.run():
+            async with mcp.running():
                 yield
         finally:
             if warming is not None:

@@ -6,6 +6,7 @@ with its SQL and rows, and a request to change data is still refused by the SQL 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 import uuid
@@ -109,7 +110,12 @@ def instance(tmp_path_factory: pytest.TempPathFactory, chinook: Path) -> Iterato
     data_dir: Path = tmp_path_factory.mktemp("mcp") / "data"
     # The analyst model lives in tests/: the server and `askwell mcp` import it from the checkout.
     pythonpath = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    env = {"PYTHONPATH": pythonpath, "ASKWELL_FUNCTION_MODELS": "true"}
+    env = {
+        "PYTHONPATH": pythonpath,
+        "ASKWELL_FUNCTION_MODELS": "true",
+        # The Chinook file is built once per run, outside this server's data folder.
+        "ASKWELL_SQL_SQLITE_ALLOWED_DIRS": json.dumps([str(chinook.parent)]),
+    }
     with running_server(data_dir, **env) as base_url:
         yield _setup(base_url, data_dir, env, chinook)
 

@@ -8,7 +8,9 @@ the tools read the key this check found from the request's state.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -39,6 +41,32 @@ class McpEndpoint:
         # serves under its own domain, and a DNS-rebinding page has no API key to send.
         self.server.streamable_http_app(stateless_http=True, json_response=True, host="0.0.0.0")
         self.manager: StreamableHTTPSessionManager = self.server.session_manager
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """The SDK's session manager, run for the app's lifetime in a task of its own.
+
+        Its task group must be left by the task that entered it; a lifespan may be entered and
+        left by different tasks (test fixtures do), so the manager gets a task that does both.
+        """
+        started, stop = asyncio.Event(), asyncio.Event()
+
+        async def serve() -> None:
+            async with self.manager.run():
+                started.set()
+                await stop.wait()
+
+        task = asyncio.create_task(serve())
+        waiting = asyncio.create_task(started.wait())
+        await asyncio.wait({task, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            waiting.cancel()
+            task.result()  # it failed to start: say why
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
