@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from askwell.sql.execute import dispose_engines
+from askwell.sql.guard import UnsafeQuery, WriteRefused, guard
 from tests.conftest import (
     MYSQL_URL,
     PG_URL,
@@ -204,6 +205,16 @@ async def _sql_assistant(
     return assistant
 
 
+def _writes(statement: str, dialect: Dialect) -> bool:
+    try:
+        guard(statement, dialect=dialect, allowed_tables=None, known_tables=[], max_rows=10)
+    except WriteRefused:
+        return True
+    except UnsafeQuery:
+        return False
+    return False
+
+
 async def _every_hostile_statement_is_refused(
     client: httpx.AsyncClient, assistant: dict[str, Any], dialect: Dialect
 ) -> None:
@@ -218,8 +229,11 @@ async def _every_hostile_statement_is_refused(
         where = f"{dialect}: {statement!r}"
         assert types[0] == "start" and types[-1] == "done", where
         assert "sql" not in types and "table" not in types, where  # nothing ran
-        error = next(e for e in events if e["type"] == "error")
-        assert error["code"] == "sql_failed" and error["message"], where  # refused, said why, no crash
+        if _writes(statement, dialect):  # a request to change data after all: the read-only answer
+            assert "error" not in types and "read-only" in answer_text(events), where
+        else:
+            error = next(e for e in events if e["type"] == "error")
+            assert error["code"] == "sql_failed" and error["message"], where  # refused, said why, no crash
         written = [
             e for e in events if e["type"] == "step" and e["step_id"] == "sql_0" and e["status"] == "done"
         ]

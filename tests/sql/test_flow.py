@@ -233,3 +233,22 @@ async def test_postgres_database_through_the_stream(
         [130.5, 80.25],
         [{"name": "total", "data": [130.5, 80.25]}],
     )
+
+
+async def test_a_write_the_intent_check_missed_ends_in_the_read_only_answer_not_an_error(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], chinook: Path
+) -> None:
+    before = _checksum(chinook)
+    # Phrased so that no imperative or wish gives it away: only the model's SQL shows the write.
+    question = "Old invoices from 2009 should be gone from the books"
+    examples = [{"question": question, "sql": "DELETE FROM Invoice WHERE InvoiceDate < '2010-01-01'"}]
+    assistant, _ = await sql_assistant(client, admin_headers, f"sqlite:///{chinook}", examples=examples)
+    events = await chat(client, assistant_id=assistant["id"], session_id=new_session_id(), message=question)
+    types = [e["type"] for e in events]
+    assert "error" not in types and "sql" not in types and "table" not in types
+    assert "read-only" in answer_text(events)
+    generate = next(
+        e for e in events if e["type"] == "step" and e["step_id"] == "generate_sql" and e["status"] == "done"
+    )
+    assert generate["metadata"]["refused"] is True
+    assert _checksum(chinook) == before

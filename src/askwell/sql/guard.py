@@ -44,6 +44,11 @@ class UnsafeQuery(Invalid):
     code = "unsafe_sql"
 
 
+class WriteRefused(UnsafeQuery):
+    """The query writes data or changes the schema: a request the read-only route declines
+    (the answer says so), not a mistake for the model to retry. Same code as any refusal."""
+
+
 class SqlParseError(UnsafeQuery):
     """The SQL could not be parsed in the dialect; the message carries the parser's reason."""
 
@@ -171,7 +176,8 @@ def guard(
         raise ValueError("max_rows must be at least 1")
     root = _parse_one(sql, dialect)
     if not isinstance(root, _ROOTS):
-        raise UnsafeQuery(_describe(root) or f"only SELECT queries are allowed (found {_kind(root)})")
+        refusal = WriteRefused if isinstance(root, _WRITES + _SCHEMA_CHANGES) else UnsafeQuery
+        raise refusal(_describe(root) or f"only SELECT queries are allowed (found {_kind(root)})")
     tables = _check_tree(root, dialect)
     names = _check_tables(tables, dialect, allowed_tables, known_tables)
     repairs = check_columns(root, columns) if columns else []

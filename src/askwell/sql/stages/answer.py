@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 from askwell.llm.base import Message
 from askwell.ops import metrics
 from askwell.sql.charts import choose_visualization
-from askwell.sql.intent import READ_ONLY_REFUSAL
 from askwell.sql.plan import KIND, SqlPlan
 from askwell.sql.prompting import answer_messages
+from askwell.sql.stages.refusal import decline
 from askwell.sql.stages.write import sql_route
 from askwell.turn.answer_checks import AnswerChecks
 from askwell.turn.events import ChatEvent, TokenEvent, UsageInfo, VisualizationEvent
@@ -22,12 +22,8 @@ class RefuseStage:
     async def run(self, turn: Turn, deps: TurnDeps) -> AsyncIterator[ChatEvent]:
         if turn.plan(KIND, SqlPlan) is None or not turn.refused:
             return
-        yield turn.steps.start("answer", "Answering")
-        turn.first_token_ms = turn.elapsed_ms()
-        turn.answer.append(READ_ONLY_REFUSAL)
-        metrics.count_sql_outcome("refused")
-        yield TokenEvent(content=READ_ONLY_REFUSAL)
-        yield turn.steps.finish("answer", refused=True)
+        async for event in decline(turn):
+            yield event
 
 
 class ChartStage:

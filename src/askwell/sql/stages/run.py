@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from askwell.errors import Invalid
 from askwell.ops import metrics
 from askwell.sql.execute import QueryResult, run_read_only
+from askwell.sql.stages.refusal import decline
 from askwell.sql.stages.write import Attempt, SqlFailed, WriteSqlStage, give_up, sql_route
 from askwell.turn.events import ChatEvent, SqlEvent, TableEvent
 from askwell.turn.state import Turn, TurnDeps
@@ -46,6 +47,11 @@ class RunSqlStage:
                     turn, deps, plan, attempt, parent="run", after_error=exc.message
                 ):
                     yield event
+                if attempt.writes:  # asked again, the model wrote a write: decline, as on the first try
+                    yield turn.steps.finish("run", refused=True)
+                    async for event in decline(turn):
+                        yield event
+                    return
                 if attempt.guarded is None:
                     metrics.count_sql_outcome("failed")
                     yield turn.steps.finish("run", "error", error=attempt.error)

@@ -14,10 +14,11 @@ from askwell.errors import AskwellError, Invalid
 from askwell.llm.base import GenerationOptions
 from askwell.ops import metrics
 from askwell.sql.dialect import to_dialect
-from askwell.sql.guard import GuardedQuery, guard
+from askwell.sql.guard import GuardedQuery, WriteRefused, guard
 from askwell.sql.knowledge import SqlKnowledge
 from askwell.sql.plan import KIND, SqlPlan
 from askwell.sql.prompting import extract_sql, retry_messages, sql_messages
+from askwell.sql.stages.refusal import decline
 from askwell.turn.events import ChatEvent
 from askwell.turn.state import Turn, TurnDeps
 
@@ -35,6 +36,7 @@ class Attempt:
     guarded: GuardedQuery | None = None
     error: str | None = None
     repeated: bool = False  # the model wrote a query that already failed: asking again is futile
+    writes: bool = False  # the model wrote a write: the request was one, whatever the intent check said
 
 
 def sql_route(turn: Turn) -> SqlPlan | None:
@@ -70,6 +72,11 @@ class WriteSqlStage:
         attempt = Attempt()
         async for event in self.write(turn, deps, plan, attempt, parent="generate_sql"):
             yield event
+        if attempt.writes:  # the intent check missed a request to change data: decline it
+            yield turn.steps.finish("generate_sql", refused=True)
+            async for event in decline(turn):
+                yield event
+            return
         while attempt.guarded is None and not attempt.repeated and work.tries < self._retries:
             work.tries += 1
             work.failures.append((attempt.sql, attempt.error or ""))
@@ -119,6 +126,7 @@ class WriteSqlStage:
             )
         except Invalid as exc:
             attempt.error, attempt.repeated = exc.message, same_query_key(attempt.sql) in failed
+            attempt.writes = isinstance(exc, WriteRefused)
             yield turn.steps.finish(f"validate_{number}", "error", error=exc.message)
             return
         if failed & {same_query_key(attempt.sql), same_query_key(guarded.shown_sql)}:
