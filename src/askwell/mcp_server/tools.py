@@ -12,7 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -34,15 +34,7 @@ from askwell.errors import AskwellError, NotFound, Unauthorized
 from askwell.mcp_server.schemas import Answer, AssistantCard, AssistantList, Passages
 from askwell.openai_compat.catalog import slug_of
 from askwell.ratelimit import Limit, RateLimiter
-from askwell.turn.events import (
-    ErrorEvent,
-    SourcesEvent,
-    SqlEvent,
-    StartEvent,
-    TableEvent,
-    TokenEvent,
-    VisualizationEvent,
-)
+from askwell.turn.gathered import GatheredAnswer
 
 if TYPE_CHECKING:
     from askwell.runtime import Runtime
@@ -111,24 +103,14 @@ def build_server(wiring: Wiring) -> MCPServer:
                 language=None,
                 history=None,
             )
-            text: list[str] = []
-            extra: dict[str, Any] = {}
+            gathered = GatheredAnswer()
             async for event in events:
-                if isinstance(event, StartEvent):
-                    extra["message_id"] = event.message_id
-                elif isinstance(event, TokenEvent):
-                    text.append(event.content)
-                elif isinstance(event, SourcesEvent):
-                    extra["sources"] = event.sources
-                elif isinstance(event, SqlEvent):
-                    extra["sql"] = event.sql
-                elif isinstance(event, TableEvent):
-                    extra["table"] = event.model_dump(exclude={"type"})
-                elif isinstance(event, VisualizationEvent):
-                    extra["visualization"] = event.visualization
-                elif isinstance(event, ErrorEvent):
-                    raise ToolError(f"{event.message} ({event.code})")
-            return Answer(answer="".join(text), session=session_id, **extra)
+                gathered.add(event)
+            if gathered.error is not None:
+                raise ToolError(f"{gathered.error.message} ({gathered.error.code})")
+            return Answer(
+                answer=gathered.answer, session=session_id, message_id=gathered.message_id, **gathered.extras
+            )
 
     @server.tool(name="search", title="Search an assistant's documents")
     async def search(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -27,15 +27,10 @@ from askwell.openai_compat.schemas import (
 from askwell.openai_compat.wire import error_detail
 from askwell.turn.events import (
     ChatEvent,
-    DoneEvent,
-    ErrorEvent,
-    SourcesEvent,
-    SqlEvent,
     StartEvent,
-    TableEvent,
     TokenEvent,
-    VisualizationEvent,
 )
+from askwell.turn.gathered import GatheredAnswer
 
 _MAX_QUESTION = 8000  # as the native ChatRequest.message
 _MAX_TURN = 32000  # as the native HistoryTurn.content
@@ -91,57 +86,34 @@ class About:
 
 
 @dataclass
-class _Answer:
+class _Answer(GatheredAnswer):
     """What the events said, gathered for the completion or the final chunk."""
 
-    about: About
-    text: list[str] = field(default_factory=list)
-    message_id: uuid.UUID | None = None
-    error: ErrorEvent | None = None
-    usage: CompletionUsage = field(
-        default_factory=lambda: CompletionUsage(prompt_tokens=0, completion_tokens=0, total_tokens=0)
-    )
-    extension: dict[str, Any] = field(default_factory=dict)
-
-    def add(self, event: ChatEvent) -> None:
-        if isinstance(event, StartEvent):
-            self.message_id = event.message_id
-        elif isinstance(event, TokenEvent):
-            self.text.append(event.content)
-        elif isinstance(event, SourcesEvent):
-            self.extension["sources"] = event.sources
-        elif isinstance(event, SqlEvent):
-            self.extension["sql"] = event.sql
-        elif isinstance(event, TableEvent):
-            self.extension["table"] = event.model_dump(exclude={"type"})
-        elif isinstance(event, VisualizationEvent):
-            self.extension["visualization"] = event.visualization
-        elif isinstance(event, ErrorEvent):
-            self.error = event
-        elif isinstance(event, DoneEvent):
-            u = event.usage
-            self.usage = CompletionUsage(
-                prompt_tokens=u.prompt_tokens,
-                completion_tokens=u.completion_tokens,
-                total_tokens=u.prompt_tokens + u.completion_tokens,
-            )
+    @property
+    def completion_usage(self) -> CompletionUsage:
+        prompt, completion = (
+            (self.usage.prompt_tokens, self.usage.completion_tokens) if self.usage else (0, 0)
+        )
+        return CompletionUsage(
+            prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion
+        )
 
     @property
     def completion_id(self) -> str:
         return f"chatcmpl-{(self.message_id or uuid.uuid4()).hex}"
 
-    def askwell(self) -> AskwellExtension:
+    def askwell(self, about: About) -> AskwellExtension:
         return AskwellExtension(
-            assistant_id=self.about.assistant_id,
-            session_id=self.about.session_id,
+            assistant_id=about.assistant_id,
+            session_id=about.session_id,
             message_id=self.message_id,
-            **self.extension,
+            **self.extras,
         )
 
 
 async def completion(events: AsyncIterator[ChatEvent], about: About) -> ChatCompletion:
     """The whole answer as one completion; a failed turn is a 503 (its partial answer is stored)."""
-    answer = _Answer(about)
+    answer = _Answer()
     async for event in events:
         answer.add(event)
     if answer.error is not None:
@@ -150,9 +122,9 @@ async def completion(events: AsyncIterator[ChatEvent], about: About) -> ChatComp
         id=answer.completion_id,
         created=int(time.time()),
         model=about.model,
-        choices=[CompletionChoice(message=CompletionMessage(content="".join(answer.text)))],
-        usage=answer.usage,
-        askwell=answer.askwell(),
+        choices=[CompletionChoice(message=CompletionMessage(content=answer.answer))],
+        usage=answer.completion_usage,
+        askwell=answer.askwell(about),
     )
 
 
@@ -161,7 +133,7 @@ async def chunks(
 ) -> AsyncIterator[BaseModel]:
     """A role chunk, one chunk per text delta, a final chunk with the `askwell` field (and a
     usage chunk when asked, as OpenAI sends it); an error frame instead when the turn fails."""
-    answer = _Answer(about)
+    answer = _Answer()
     created, model = int(time.time()), about.model
 
     def chunk(delta: CompletionDelta, **extra: Any) -> ChatCompletionChunk:
@@ -182,10 +154,10 @@ async def chunks(
     if answer.error is not None:
         yield OpenAIError(error=error_detail(503, answer.error.message, answer.error.code))
         return
-    final = chunk(CompletionDelta(), askwell=answer.askwell())
+    final = chunk(CompletionDelta(), askwell=answer.askwell(about))
     final.choices[0].finish_reason = "stop"
     yield final
     if include_usage:
         yield ChatCompletionChunk(
-            id=answer.completion_id, created=created, model=model, choices=[], usage=answer.usage
+            id=answer.completion_id, created=created, model=model, choices=[], usage=answer.completion_usage
         )
