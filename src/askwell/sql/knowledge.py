@@ -9,18 +9,21 @@ picking tables only helps when there are too many to show.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from askwell.embeddings.base import Embedder, Vectors
+from askwell.sql.profile import describe
 
 SMALL_SCHEMA = 15
 MAX_TABLES = 8
 MAX_DOCS = 4
 MAX_EXAMPLES = 3
+MAX_BRIDGES = 8
 
 
 @dataclass(frozen=True)
@@ -29,10 +32,11 @@ class SqlContext:
     tables: list[str]
     docs: list[str]
     examples: list[dict[str, str]]  # {"question", "sql"}
+    joins: list[str] = field(default_factory=list)  # how the chosen tables join, from their foreign keys
 
 
 def render_ddl(table: dict[str, Any]) -> str:
-    """A compact CREATE TABLE with keys, references and sample values as comments."""
+    """A compact CREATE TABLE with keys and references, and what the data says as comments."""
     lines: list[tuple[str, str]] = []  # (definition, comment)
     foreign = {
         column: ref
@@ -48,9 +52,8 @@ def render_ddl(table: dict[str, Any]) -> str:
             line += " PRIMARY KEY"
         if column["name"] in foreign:
             line += f" REFERENCES {foreign[column['name']]}"
-        samples = column.get("samples")
-        comment = " -- e.g. " + ", ".join(repr(v) for v in samples[:6]) if samples else ""
-        lines.append((line, comment))
+        facts = describe(column)
+        lines.append((line, " -- " + "; ".join(facts) if facts else ""))
     if len(keys) > 1:  # a composite key is a table constraint; two column-level ones are invalid DDL
         lines.append((f"  PRIMARY KEY ({', '.join(keys)})", ""))
     body = "\n".join(
@@ -58,6 +61,28 @@ def render_ddl(table: dict[str, Any]) -> str:
         for index, (definition, comment) in enumerate(lines)
     )
     return f"CREATE TABLE {table['name']} (\n{body}\n);"
+
+
+def join_paths(tables: list[dict[str, Any]]) -> list[str]:
+    """Each foreign key as the join condition to write, then the bridges: two tables joined
+    only through a third that references both (Playlist and Track through PlaylistTrack)."""
+    names = {t["name"] for t in tables}
+    lines, linked = [], set()
+    referenced: dict[str, set[str]] = {}
+    for t in tables:
+        for fk in t.get("foreign_keys", []):
+            if fk["references"] not in names:
+                continue
+            pairs = zip(fk["columns"], fk["ref_columns"], strict=False)
+            lines.append(" AND ".join(f"{t['name']}.{a} = {fk['references']}.{b}" for a, b in pairs))
+            linked.add(frozenset((t["name"], fk["references"])))
+            referenced.setdefault(t["name"], set()).add(fk["references"])
+    bridges: list[str] = []
+    for bridge, targets in referenced.items():
+        for a, b in itertools.combinations(sorted(targets - {bridge}), 2):
+            if frozenset((a, b)) not in linked:
+                bridges.append(f"{a} and {b} join through {bridge}")
+    return lines + bridges[:MAX_BRIDGES]
 
 
 class SqlKnowledge:
@@ -90,6 +115,7 @@ class SqlKnowledge:
             tables=[t["name"] for t in chosen_tables],
             docs=chosen_docs,
             examples=chosen_examples,
+            joins=join_paths(chosen_tables),
         )
 
     async def _vectors(

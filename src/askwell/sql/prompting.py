@@ -28,6 +28,8 @@ def sql_messages(
     if description:
         parts.append(f"Database: {description}")
     parts.append("Schema:\n" + "\n\n".join(context.ddl))
+    if context.joins:
+        parts.append("Joins:\n" + "\n".join(f"- {j}" for j in context.joins))
     if context.docs:
         parts.append("Notes:\n" + "\n".join(f"- {d}" for d in context.docs))
     if context.examples:
