@@ -16,6 +16,9 @@ from askwell.sql.prompting import RETRY_INSTRUCTION
 ANALYST = "function:tests.models:analyst"
 RETRYING_ANALYST = "function:tests.models:retrying_analyst"  # its first SQL does not parse
 STUCK_ANALYST = "function:tests.models:stuck_analyst"  # writes the same broken SQL every time
+MISSPELLING_ANALYST = "function:tests.models:misspelling_analyst"  # a column name one letter off
+# Looks for a title no employee has, and the right one once the retry prompt lists the titles.
+LITERAL_ANALYST = "function:tests.models:literal_analyst"
 
 _EXAMPLE = re.compile(r"^Question: ([^\n]+)\nSQL: (.+?)(?=\n\n|\Z)", re.M | re.S)
 _BROKEN = "```sql\nSELEC broken FROM\n```"
@@ -33,6 +36,19 @@ def retrying_analyst(messages: list[Message], options: GenerationOptions) -> str
 
 def stuck_analyst(messages: list[Message], options: GenerationOptions) -> str:
     return _BROKEN if _writes_sql(messages) else analyst(messages, options)
+
+
+def misspelling_analyst(messages: list[Message], options: GenerationOptions) -> str:
+    if _writes_sql(messages):
+        return "```sql\nSELECT COUNT(*) AS long_tracks FROM Track WHERE Milisecond > 300000\n```"
+    return analyst(messages, options)
+
+
+def literal_analyst(messages: list[Message], options: GenerationOptions) -> str:
+    if _writes_sql(messages):
+        title = "Sales Support Agent" if "never holds" in messages[-1].content else "Sales Agent"
+        return f"```sql\nSELECT FirstName, LastName FROM Employee WHERE Title = '{title}'\n```"
+    return analyst(messages, options)
 
 
 def _writes_sql(messages: list[Message]) -> bool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -10,7 +12,7 @@ import pytest
 
 from tests.conftest import answer_text, chat, create_assistant, new_session_id
 from tests.documents.helpers import documents_assistant, upload, wait_for_ingestion
-from tests.models import ANALYST, RETRYING_ANALYST, STUCK_ANALYST
+from tests.models import ANALYST, LITERAL_ANALYST, MISSPELLING_ANALYST, RETRYING_ANALYST, STUCK_ANALYST
 from tests.sql.conftest import sql_assistant
 
 
@@ -123,7 +125,7 @@ async def test_a_broken_query_is_retried_with_the_error(
     assert table["row_count"] == 25
 
 
-async def test_a_model_that_repeats_its_failed_query_is_not_asked_again(
+async def test_a_model_that_repeats_its_failed_query_is_asked_again_with_sampling(
     client: httpx.AsyncClient, admin_headers: dict[str, str], chinook: Path
 ) -> None:
     assistant, _ = await sql_assistant(client, admin_headers, f"sqlite:///{chinook}", model=STUCK_ANALYST)
@@ -133,10 +135,56 @@ async def test_a_model_that_repeats_its_failed_query_is_not_asked_again(
         session_id=new_session_id(),
         message="How many tracks are there in each genre?",
     )
-    tries = [e["step_id"] for e in events if e["type"] == "step" and e["step_id"].startswith("sql_")]
-    assert set(tries) == {"sql_0", "sql_1"}  # the copy ends it: no third try of the default two retries
+    steps = {e["step_id"]: e for e in events if e["type"] == "step"}
+    tries = sorted(k for k in steps if k.startswith("sql_"))
+    assert tries == ["sql_0", "sql_1", "sql_2"]  # a copy does not end it while a try is left
+    assert steps["sql_1"]["metadata"]["diagnosis"] == "syntax"
+    assert steps["validate_1"]["metadata"]["repeated"] is True
+    assert steps["sql_2"]["metadata"]["temperature"] > 0  # greedy decoding would copy again
     assert events[-2]["type"] == "error" and events[-2]["code"] == "sql_failed"
-    assert "already failed" in events[-2]["message"]
+    assert "No valid query after 3 tries" in events[-2]["message"]
+    assert "could not parse" in events[-2]["message"]  # the copy's own error, not just "a copy"
+
+
+async def test_a_column_one_letter_off_is_repaired_without_asking_the_model(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], chinook: Path
+) -> None:
+    assistant, _ = await sql_assistant(
+        client, admin_headers, f"sqlite:///{chinook}", model=MISSPELLING_ANALYST
+    )
+    events = await chat(
+        client,
+        assistant_id=assistant["id"],
+        session_id=new_session_id(),
+        message="How many tracks last longer than five minutes?",
+    )
+    steps = {e["step_id"]: e for e in events if e["type"] == "step"}
+    assert steps["sql_1"]["label"] == "repair 1" and steps["sql_1"]["parent_id"] == "run"
+    assert steps["sql_1"]["metadata"]["diagnosis"] == "unknown_column"
+    assert steps["sql_1"]["metadata"]["repair"] == "Milisecond -> Milliseconds"
+    sql = next(e for e in events if e["type"] == "sql")["sql"]
+    assert "Milliseconds > 300000" in sql
+    table = next(e for e in events if e["type"] == "table")
+    with closing(sqlite3.connect(chinook)) as db:
+        (expected,) = db.execute("SELECT COUNT(*) FROM Track WHERE Milliseconds > 300000").fetchone()
+    assert table["rows"] == [[expected]]
+
+
+async def test_no_rows_for_a_value_the_column_never_holds_is_retried_with_its_values(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], chinook: Path
+) -> None:
+    assistant, _ = await sql_assistant(client, admin_headers, f"sqlite:///{chinook}", model=LITERAL_ANALYST)
+    events = await chat(
+        client,
+        assistant_id=assistant["id"],
+        session_id=new_session_id(),
+        message="Which employees are sales agents?",
+    )
+    steps = {e["step_id"]: e for e in events if e["type"] == "step"}
+    assert steps["sql_1"]["metadata"]["diagnosis"] == "empty_result"
+    assert "no rows" in steps["sql_1"]["metadata"]["after_error"]
+    table = next(e for e in events if e["type"] == "table")
+    assert table["row_count"] == 3 and "error" not in [e["type"] for e in events]
 
 
 async def test_tables_outside_the_allow_list_are_refused(

@@ -13,13 +13,23 @@ from askwell.sql.guard import GuardedQuery
 KIND = "sql"
 
 
+@dataclass(frozen=True)
+class Failure:
+    """A try that failed: its query, why, and what the retry prompt suggests about it."""
+
+    sql: str
+    error: str
+    hint: str = ""
+
+
 @dataclass
 class SqlWork:
     """What the SQL route's stages hand on to each other within one turn."""
 
     prompt: list[Message] = field(default_factory=list)  # the first SQL prompt; retries extend it
-    failures: list[tuple[str, str]] = field(default_factory=list)  # (query, error) of every failed try
+    failures: list[Failure] = field(default_factory=list)  # every failed try, in order
     tries: int = 0  # retries so far (the first attempt is not one)
+    repeats: int = 0  # tries on which the model wrote a query that had already failed
     query: GuardedQuery | None = None
     result: QueryResult | None = None
 

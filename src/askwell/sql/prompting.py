@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from askwell.llm.base import Message
 from askwell.sql.knowledge import SqlContext
+from askwell.sql.plan import Failure
 from askwell.turn.language import answer_in
 
 _DIALECT_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL", "mysql": "MySQL"}
@@ -44,8 +46,11 @@ def sql_messages(
     return [Message("system", system), Message("user", "\n\n".join(parts))]
 
 
-def retry_messages(original: list[Message], failures: list[tuple[str, str]]) -> list[Message]:
-    """The first SQL prompt again, with the failed queries and their errors before the question.
+def retry_messages(
+    original: list[Message], failures: Sequence[Failure], *, repeated: bool = False
+) -> list[Message]:
+    """The first SQL prompt again, with the failed queries, their errors and the hint on each
+    (askwell.sql.repair) before the question; `repeated` when the model wrote one of them again.
 
     Not a continuation of the conversation: continued, the 1.5B model wrote the failed query
     again in 15 of 17 retries (bench/RESULTS.md, text_to_sql). Asked afresh, it writes another
@@ -54,12 +59,16 @@ def retry_messages(original: list[Message], failures: list[tuple[str, str]]) -> 
     """
     system, user = original
     head, marker, question = user.content.rpartition("\n\nQuestion: ")
-    tried = "\n\n".join(f"```sql\n{sql}\n```\nError: {error}" for sql, error in failures)
-    note = f"Earlier queries for this question failed:\n{tried}\n\n{RETRY_INSTRUCTION}"
+    tried = "\n\n".join(
+        f"```sql\n{f.sql}\n```\nError: {f.error}" + (f"\nFix: {f.hint}" if f.hint else "") for f in failures
+    )
+    instruction = f"{REPEAT_INSTRUCTION} {RETRY_INSTRUCTION}" if repeated else RETRY_INSTRUCTION
+    note = f"Earlier queries for this question failed:\n{tried}\n\n{instruction}"
     return [system, Message("user", f"{head}\n\n{note}{marker}{question}")]
 
 
 RETRY_INSTRUCTION = "Write a different query that avoids these errors."
+REPEAT_INSTRUCTION = "You wrote a failed query again: change it as the Fix lines say."
 
 
 def extract_sql(reply: str) -> str:

@@ -1,7 +1,9 @@
-"""Write the query: the schema context, the model's SQL, the guard, and retries with the errors.
+"""Write the query: the schema context, the model's SQL, the guard, and retries that change something.
 
-A failed try is retried with a fresh prompt listing every failure so far; a retry that
-writes a query that already failed ends the attempt (asking again is futile).
+A failed try is diagnosed (askwell.sql.repair): a close name is fixed without the model;
+otherwise the model gets a fresh prompt listing every failure so far with a hint for each.
+A model that writes a failed query again is asked once more with sampling on, so that the
+route ends on a copy only when the tries run out.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ from askwell.ops import metrics
 from askwell.sql.dialect import to_dialect
 from askwell.sql.guard import GuardedQuery, WriteRefused, guard
 from askwell.sql.knowledge import SqlKnowledge
-from askwell.sql.plan import KIND, SqlPlan
+from askwell.sql.plan import KIND, Failure, SqlPlan
 from askwell.sql.prompting import extract_sql, retry_messages, sql_messages
+from askwell.sql.repair import Diagnosis, diagnose
 from askwell.sql.stages.refusal import decline
 from askwell.turn.events import ChatEvent
 from askwell.turn.state import Turn, TurnDeps
 
 _SQL_OPTIONS = GenerationOptions(max_tokens=512, temperature=0.0)
+# Greedy decoding gives the same query for the same prompt: after a copy, sample.
+_VARIED_OPTIONS = GenerationOptions(max_tokens=512, temperature=0.7)
 
 
 class SqlFailed(AskwellError):
@@ -35,8 +40,11 @@ class Attempt:
     sql: str = ""
     guarded: GuardedQuery | None = None
     error: str | None = None
-    repeated: bool = False  # the model wrote a query that already failed: asking again is futile
+    repeated: bool = False  # the model wrote a query that already failed (error: that query's)
     writes: bool = False  # the model wrote a write: the request was one, whatever the intent check said
+
+    def clear(self) -> None:
+        self.__dict__.update(Attempt().__dict__)
 
 
 def sql_route(turn: Turn) -> SqlPlan | None:
@@ -72,23 +80,52 @@ class WriteSqlStage:
         attempt = Attempt()
         async for event in self.write(turn, deps, plan, attempt, parent="generate_sql"):
             yield event
+        if not attempt.writes and attempt.guarded is None:
+            async for event in self.retry(turn, deps, plan, attempt, parent="generate_sql"):
+                yield event
         if attempt.writes:  # the intent check missed a request to change data: decline it
             yield turn.steps.finish("generate_sql", refused=True)
             async for event in decline(turn):
                 yield event
             return
-        while attempt.guarded is None and not attempt.repeated and work.tries < self._retries:
-            work.tries += 1
-            work.failures.append((attempt.sql, attempt.error or ""))
-            attempt = Attempt()
-            async for event in self.write(turn, deps, plan, attempt, parent="generate_sql"):
-                yield event
         if attempt.guarded is None:
             metrics.count_sql_outcome("failed")
             yield turn.steps.finish("generate_sql", "error")
             raise SqlFailed(give_up(work.tries, attempt))
         work.query = attempt.guarded
         yield turn.steps.finish("generate_sql", tries=work.tries + 1)
+
+    async def retry(
+        self,
+        turn: Turn,
+        deps: TurnDeps,
+        plan: SqlPlan,
+        attempt: Attempt,
+        *,
+        parent: str,
+        diagnosis: Diagnosis | None = None,
+    ) -> AsyncIterator[ChatEvent]:
+        """Try again after `attempt` failed, until a query passes the guard, the model writes a
+        write, or the retries run out; `attempt` ends as the last try. `diagnosis`: the
+        caller's own (an empty result), else the failed try's error is diagnosed here."""
+        work = plan.work
+        tables = plan.schema.get("tables", [])
+        while attempt.guarded is None and not attempt.writes and work.tries < self._retries:
+            work.tries += 1
+            found = diagnosis or diagnose(
+                attempt.error or "", attempt.sql, dialect=plan.dialect, tables=tables
+            )
+            diagnosis = None
+            if attempt.repeated:
+                work.repeats += 1
+            else:
+                work.failures.append(Failure(attempt.sql, attempt.error or "", found.hint))
+            failed_error = attempt.error or ""
+            attempt.clear()  # the same object: the caller reads the last try in it
+            async for event in self.write(
+                turn, deps, plan, attempt, parent=parent, after_error=failed_error, diagnosis=found
+            ):
+                yield event
 
     async def write(
         self,
@@ -99,20 +136,35 @@ class WriteSqlStage:
         *,
         parent: str,
         after_error: str | None = None,
+        diagnosis: Diagnosis | None = None,
     ) -> AsyncIterator[ChatEvent]:
-        """One generate + validate round (try number `plan.work.tries`), as sub-steps of `parent`;
-        fills `attempt`. Retries send the first prompt again with every failure so far."""
+        """One generate (or repair) + validate round (try number `plan.work.tries`), as sub-steps
+        of `parent`; fills `attempt`. Retries send the first prompt again with every failure so
+        far and its hint; a diagnosis with a fixed query replaces the model's turn."""
         work, number = plan.work, plan.work.tries
         key = f"sql_{number}"
-        label = "generate" if number == 0 else f"retry {number}"
-        extra = {"after_error": after_error} if after_error else {}
-        yield turn.steps.start(key, label, parent=parent, **extra)
-        messages = retry_messages(work.prompt, work.failures) if work.failures else work.prompt
-        reply = "".join([c.text async for c in deps.model.stream(messages, _SQL_OPTIONS)])
-        attempt.sql = extract_sql(reply)
+        extra: dict[str, Any] = {"after_error": after_error} if after_error else {}
+        if diagnosis is not None:
+            extra["diagnosis"] = diagnosis.kind
+        if diagnosis is not None and diagnosis.fixed_sql:
+            yield turn.steps.start(key, f"repair {number}", parent=parent, repair=diagnosis.fix, **extra)
+            attempt.sql = diagnosis.fixed_sql
+        else:
+            options = _VARIED_OPTIONS if work.repeats else _SQL_OPTIONS
+            if work.repeats:
+                extra["temperature"] = options.temperature
+            label = "generate" if number == 0 else f"retry {number}"
+            yield turn.steps.start(key, label, parent=parent, **extra)
+            messages = (
+                retry_messages(work.prompt, work.failures, repeated=bool(work.repeats))
+                if work.failures
+                else work.prompt
+            )
+            reply = "".join([c.text async for c in deps.model.stream(messages, options)])
+            attempt.sql = extract_sql(reply)
         yield turn.steps.finish(key, sql=attempt.sql)
         yield turn.steps.start(f"validate_{number}", "validate", parent=parent)
-        failed = {same_query_key(sql) for sql, _ in work.failures}
+        failed = {same_query_key(f.sql): f.error for f in work.failures}
         tables = plan.schema.get("tables", [])
         translation = to_dialect(attempt.sql, plan.dialect)
         try:
@@ -127,11 +179,14 @@ class WriteSqlStage:
         except Invalid as exc:
             attempt.error, attempt.repeated = exc.message, same_query_key(attempt.sql) in failed
             attempt.writes = isinstance(exc, WriteRefused)
-            yield turn.steps.finish(f"validate_{number}", "error", error=exc.message)
+            yield turn.steps.finish(
+                f"validate_{number}", "error", error=exc.message, repeated=attempt.repeated
+            )
             return
-        if failed & {same_query_key(attempt.sql), same_query_key(guarded.shown_sql)}:
-            attempt.error, attempt.repeated = "the model wrote a query that had already failed", True
-            yield turn.steps.finish(f"validate_{number}", "error", error=attempt.error)
+        earlier = failed.get(same_query_key(attempt.sql)) or failed.get(same_query_key(guarded.shown_sql))
+        if earlier is not None:  # it would fail as it did: not run again, asked again differently
+            attempt.error, attempt.repeated = earlier, True
+            yield turn.steps.finish(f"validate_{number}", "error", error=earlier, repeated=True)
             return
         attempt.guarded = guarded
         checked: dict[str, Any] = {"tables": list(guarded.tables), "limited": guarded.limited}
@@ -148,5 +203,9 @@ def same_query_key(sql: str) -> str:
 
 
 def give_up(tries: int, attempt: Attempt) -> str:
-    why = "the model wrote a query that had already failed" if attempt.repeated else attempt.error
+    why = (
+        f"the model wrote a query that had already failed ({attempt.error})"
+        if attempt.repeated
+        else attempt.error
+    )
     return f"No valid query after {tries + 1} tries: {why}"
