@@ -3,6 +3,7 @@ import { useAuth } from "../lib/auth";
 import { Link } from "../lib/router";
 import { ApiKeysAdmin } from "./ApiKeysAdmin";
 import { AssistantsAdmin } from "./AssistantsAdmin";
+import { FeedbackAdmin } from "./FeedbackAdmin";
 import { JobsAdmin } from "./JobsAdmin";
 import { KnowledgeAdmin } from "./KnowledgeAdmin";
 import { UsersAdmin } from "./UsersAdmin";
@@ -11,6 +12,7 @@ const SECTIONS = [
   ["assistants", "Assistants"],
   ["knowledge", "Knowledge"],
   ["users", "Users"],
+  ["feedback", "Feedback"],
   ["jobs", "Jobs"],
   ["keys", "API keys"],
 ] as const;
@@ -53,6 +55,7 @@ export function AdminPage({ section }: { section: string }) {
         {current === "assistants" && <AssistantsAdmin />}
         {current === "knowledge" && <KnowledgeAdmin />}
         {current === "users" && <UsersAdmin currentUserId={user.id} />}
+        {current === "feedback" && <FeedbackAdmin />}
         {current === "jobs" && <JobsAdmin />}
         {current === "keys" && <ApiKeysAdmin />}
       </main>

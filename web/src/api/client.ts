@@ -11,12 +11,18 @@ import type {
   ConnectionTest,
   Connector,
   ConnectorType,
+  ConversationExportFormat,
+  Feedback,
+  FeedbackExportFormat,
+  FeedbackPage,
+  FeedbackQuery,
   HistoryMessage,
   Job,
   JobQuery,
   KnowledgeDocument,
   ModelList,
   QueueStatus,
+  Rating,
   RefreshQueued,
   Role,
   SqlConfig,
@@ -220,7 +226,63 @@ export const api = {
   resetChat: (sessionId: string) => request<{ message: string }>("DELETE", `/chat/${encodeURIComponent(sessionId)}`),
   sessions: (assistantId?: string) =>
     request<ChatSessionInfo[]>("GET", "/chat/sessions", { query: { assistant_id: assistantId } }),
+
+  /** Rates a bot message (replaces the earlier rating and comment). */
+  putFeedback: (sessionId: string, messageId: string, rating: Rating, comment = "") =>
+    request<Feedback>("PUT", `${messagePath(sessionId, messageId)}/feedback`, { json: { rating, comment } }),
+  deleteFeedback: (sessionId: string, messageId: string) =>
+    request<void>("DELETE", `${messagePath(sessionId, messageId)}/feedback`),
+  /** An assistant's rated answers, newest first (admins). */
+  feedback: (assistantId: string, query: FeedbackQuery = {}) =>
+    request<FeedbackPage>("GET", `/assistants/${encodeURIComponent(assistantId)}/feedback`, {
+      query: feedbackParams(query),
+    }),
+  exportConversation: (sessionId: string, format: ConversationExportFormat) =>
+    download(`/chat/${encodeURIComponent(sessionId)}/export`, { format }),
+  /** The feedback the filters select, all of it (limit and offset are ignored). */
+  exportFeedback: (assistantId: string, format: FeedbackExportFormat, query: FeedbackQuery = {}) =>
+    download(`/assistants/${encodeURIComponent(assistantId)}/feedback/export`, {
+      ...feedbackParams({ ...query, limit: undefined, offset: undefined }),
+      format,
+    }),
 };
+
+const messagePath = (sessionId: string, messageId: string) =>
+  `/chat/${encodeURIComponent(sessionId)}/messages/${encodeURIComponent(messageId)}`;
+
+function feedbackParams({ rating, has_comment, since, until, limit, offset }: FeedbackQuery) {
+  const text = (value: unknown) => (value === undefined || value === null ? undefined : String(value));
+  return {
+    rating: text(rating),
+    has_comment: text(has_comment),
+    since: text(since),
+    until: text(until),
+    limit: text(limit),
+    offset: text(offset),
+  };
+}
+
+/** A file the server sends as an attachment, and the name it gives it. */
+export interface Download {
+  blob: Blob;
+  fileName: string;
+}
+
+/**
+ * GET a file with the bearer token. A plain link cannot send the token (the API would
+ * answer 401), so the file is fetched and handed over as a blob (lib/download.ts saves it).
+ */
+export async function download(path: string, query: Record<string, string | undefined>): Promise<Download> {
+  const headers = authHeaders();
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, value);
+  const url = `${API}${path}${[...params].length ? `?${params}` : ""}`;
+  const response = await fetch(url, { headers });
+  await raiseForStatus(response, "Authorization" in headers);
+  const disposition = response.headers.get("content-disposition") ?? "";
+  const fileName = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? path.split("/").pop() ?? "download";
+  return { blob: await response.blob(), fileName };
+}
 
 /** POST /chat/stream; the caller reads the body with readEvents. */
 export async function openChatStream(body: ChatRequest, signal: AbortSignal): Promise<Response> {

@@ -124,6 +124,20 @@ export type ChatEvent = Refined<Schemas["ChatEvent"]>;
 export type ChatRequest = Schemas["ChatRequest"];
 export type ChatSessionInfo = Schemas["SessionRead"];
 
+// --- feedback and export -----------------------------------------------------------------
+
+export type Rating = Schemas["Rating"];
+/** The feedback on one bot message (the history carries it, or null, on each bot message). */
+export type Feedback = Schemas["FeedbackRead"];
+export type FeedbackItem = Schemas["FeedbackItem"];
+export type FeedbackPage = Schemas["FeedbackPage"];
+/** What `GET /assistants/{id}/feedback` filters on: rating, has_comment, since, until, limit, offset. */
+export type FeedbackQuery = NonNullable<
+  paths["/api/v1/assistants/{assistant_id}/feedback"]["get"]["parameters"]["query"]
+>;
+export type FeedbackExportFormat = Schemas["FeedbackExportFormat"];
+export type ConversationExportFormat = Schemas["ConversationExportFormat"];
+
 // The history endpoint answers `{"messages": [dict, ...]}` (chat/history.py builds them from
 // what each message stored), so the schema knows nothing of their shape.
 
@@ -154,4 +168,6 @@ export interface HistoryMessage {
   timings?: Timings;
   error?: { code: string; message: string };
   interrupted?: boolean;
+  /** On bot messages: the reader's rating, or null. */
+  feedback?: Feedback | null;
 }

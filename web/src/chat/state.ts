@@ -1,6 +1,7 @@
 // A conversation as the app shows it, built from stream events or from the history.
 import type {
   ChatEvent,
+  Feedback,
   HistoryMessage,
   Source,
   TableResult,
@@ -26,6 +27,8 @@ export interface ChatMessage {
   error?: { code: string; message: string };
   usage?: Usage;
   timings?: Timings;
+  /** A bot message's rating as the history gave it (a streamed answer has none yet). */
+  feedback?: Feedback | null;
 }
 
 let counter = 0;
@@ -119,5 +122,6 @@ export function fromHistory(message: HistoryMessage): ChatMessage {
     error: message.error,
     usage: message.usage,
     timings: message.timings,
+    feedback: message.feedback ?? null,
   };
 }

@@ -7,6 +7,7 @@ import { newSessionId, SESSION_ID } from "../lib/ids";
 import { Link, navigate } from "../lib/router";
 import { getPref, setPref } from "../lib/storage";
 import { Composer } from "./Composer";
+import { ConversationExport } from "./ConversationExport";
 import { IconMenu, IconTrash } from "./Icons";
 import { LANGUAGES } from "./languages";
 import { LoginForm } from "./LoginForm";
@@ -50,10 +51,11 @@ export function ChatPage({ assistantId, sessionId }: Props) {
   }, [assistant, sessionId]);
 
   const sessions = useSessions(assistant?.id ?? null, user);
+  const validSession = assistant && sessionId && SESSION_ID.test(sessionId) ? sessionId : null;
 
   const chat = useChat({
     assistantId: assistant?.id ?? null,
-    sessionId: assistant && sessionId && SESSION_ID.test(sessionId) ? sessionId : null,
+    sessionId: validSession,
     language: language || null,
     onSessionStarted: sessions.started,
     onAnswered: () => void sessions.refresh(),
@@ -212,6 +214,7 @@ export function ChatPage({ assistantId, sessionId }: Props) {
               ))}
             </select>
           </label>
+          <ConversationExport sessionId={validSession} disabled={chat.messages.length === 0 || chat.streaming} />
           {confirmReset ? (
             <span className="confirm">
               <span>Reset this conversation?</span>
@@ -269,6 +272,7 @@ export function ChatPage({ assistantId, sessionId }: Props) {
             <MessageView
               key={message.key}
               message={message}
+              sessionId={validSession}
               canRetry={message === lastBot && !chat.streaming}
               sourcesShown={panel?.key === message.key}
               onRetry={chat.retry}

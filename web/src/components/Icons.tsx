@@ -57,6 +57,12 @@ export const IconUpload = (p: P) => <Svg {...p}><path d="M12 21V9M7 14l5-5 5 5M5
 export const IconDatabase = (p: P) => (
   <Svg {...p}><ellipse cx="12" cy="5" rx="8" ry="3" /><path d="M4 5v14c0 1.7 3.6 3 8 3s8-1.3 8-3V5M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3" /></Svg>
 );
+export const IconThumbUp = (p: P) => (
+  <Svg {...p}><path d="M7 10v11M7 10l4-8a2.5 2.5 0 0 1 2.5 2.5V9h5.6a2 2 0 0 1 2 2.3l-1.4 8A2 2 0 0 1 17.7 21H7M7 10H4a1 1 0 0 0-1 1v9a1 1 0 0 0 1 1h3" /></Svg>
+);
+export const IconThumbDown = (p: P) => (
+  <Svg {...p}><path d="M17 14V3M17 14l-4 8a2.5 2.5 0 0 1-2.5-2.5V15H4.9a2 2 0 0 1-2-2.3l1.4-8A2 2 0 0 1 6.3 3H17M17 14h3a1 1 0 0 0 1-1V4a1 1 0 0 0-1-1h-3" /></Svg>
+);
 
 const FILE_COLOURS: Record<string, string> = {
   pdf: "#c5221f",

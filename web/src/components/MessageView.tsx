@@ -1,5 +1,6 @@
 import type { ChatMessage } from "../chat/state";
 import { formatDuration } from "../lib/steps";
+import { AnswerRating } from "./AnswerRating";
 import { DataResult } from "./DataResult";
 import { IconBook, IconRetry } from "./Icons";
 import { Markdown } from "./Markdown";
@@ -7,6 +8,8 @@ import { StepTimeline } from "./StepTimeline";
 
 interface Props {
   message: ChatMessage;
+  /** The conversation's id: a finished answer in it can be rated. */
+  sessionId?: string | null;
   canRetry: boolean;
   sourcesShown: boolean;
   onRetry: () => void;
@@ -14,7 +17,7 @@ interface Props {
   onShowSources: () => void;
 }
 
-export function MessageView({ message, canRetry, sourcesShown, onRetry, onCite, onShowSources }: Props) {
+export function MessageView({ message, sessionId, canRetry, sourcesShown, onRetry, onCite, onShowSources }: Props) {
   if (message.role === "user") {
     return (
       <article className="message user" aria-label="Your message">
@@ -28,6 +31,7 @@ export function MessageView({ message, canRetry, sourcesShown, onRetry, onCite, 
       <IconRetry size={14} /> Retry
     </button>
   );
+  const rateable = message.status === "done" && Boolean(message.id && sessionId);
   return (
     <article className={`message bot ${message.status}`} aria-label="Answer" aria-busy={streaming}>
       <StepTimeline steps={message.steps} streaming={streaming} />
@@ -53,8 +57,11 @@ export function MessageView({ message, canRetry, sourcesShown, onRetry, onCite, 
           {retry}
         </div>
       )}
-      {(message.sources.length > 0 || message.timings) && !streaming && (
+      {(message.sources.length > 0 || message.timings || rateable) && !streaming && (
         <div className="message-footer">
+          {rateable && (
+            <AnswerRating sessionId={sessionId as string} messageId={message.id as string} initial={message.feedback ?? null} />
+          )}
           {message.sources.length > 0 && (
             <button type="button" className="button small" aria-pressed={sourcesShown} onClick={onShowSources}>
               <IconBook size={14} /> {message.sources.length} source{message.sources.length === 1 ? "" : "s"}

@@ -1,3 +1,5 @@
+import { saveBlob } from "./download";
+
 /** RFC 4180 CSV: fields with a comma, quote or line break are quoted, quotes doubled. */
 export function toCsv(columns: string[], rows: unknown[][]): string {
   const cell = (value: unknown): string => {
@@ -11,15 +13,7 @@ export function toCsv(columns: string[], rows: unknown[][]): string {
 }
 
 export function downloadText(fileName: string, text: string, type = "text/csv;charset=utf-8"): void {
-  const blob = new Blob(["\ufeff", text], { type });
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = fileName;
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  saveBlob(fileName, new Blob(["\ufeff", text], { type }));
 }
 
 /** Compare two table cells: numbers as numbers, null last, the rest as text. */
