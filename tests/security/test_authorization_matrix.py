@@ -81,6 +81,7 @@ GET     /api/v1/api-keys/{key_id}/usage               401       403    403   200
 POST    /api/v1/api-keys/{key_id}/revoke              401       403    403   200   401         401  403
 GET     /v1/models                                    401       200    200   200   401         401  200
 GET     /widget.js                                    200       200    200   200   200         200  200
+GET     /api/v1/widget/origin                         200       200    200   200   200         200  200
 POST    /v1/chat/completions                          401       200    200   200   401         401  200
 """
 

@@ -166,6 +166,31 @@ async def test_preflight_only_for_origins_a_valid_widget_key_lists(
     assert (await preflight(SHOP)).status_code == 403
 
 
+async def test_the_origin_check_tells_a_refused_page_why(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """What the widget asks after a bare network error: readable from any page (a simple
+    GET, `*`), and answering just what the preflight does."""
+
+    async def check(origin: str | None) -> httpx.Response:
+        return await client.get("/api/v1/widget/origin", headers={"Origin": origin} if origin else {})
+
+    before = await check(SHOP)
+    assert before.status_code == 200 and before.json() == {"origin": SHOP, "allowed": False}
+    assert before.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in before.headers
+    assert before.headers["cache-control"] == "no-store"  # it changes when a key is made
+
+    assistant = await create_assistant(client, admin_headers)
+    created = await _widget_key(client, admin_headers, assistant["id"])
+    assert (await check(SHOP)).json()["allowed"] is True
+    assert (await check("https://evil.example")).json()["allowed"] is False
+    assert (await check(None)).json() == {"origin": None, "allowed": False}
+
+    await client.post(f"/api/v1/api-keys/{created['id']}/revoke", headers=admin_headers)
+    assert (await check(SHOP)).json()["allowed"] is False
+
+
 async def test_widget_js_is_served_as_a_script_any_site_may_load(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:

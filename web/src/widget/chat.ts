@@ -42,6 +42,20 @@ async function refusal(response: Response): Promise<WidgetError> {
   return new WidgetError(MESSAGES[code] ?? (detail || `The assistant could not answer (${response.status}).`), code);
 }
 
+/** The chat fetch failed with no readable response: a refused CORS preflight looks exactly
+ * like a server that is down. A simple GET (no preflight, readable from any page) asks the
+ * server whether a widget key lists this page's origin; if that fails too, it is unreachable. */
+async function unreadableFailure(config: WidgetConfig): Promise<WidgetError> {
+  try {
+    const response = await fetch(`${config.apiBase}/api/v1/widget/origin`, { credentials: "omit", cache: "no-store" });
+    const body = (await response.json()) as { allowed?: unknown };
+    if (body.allowed === false) return new WidgetError(MESSAGES.widget_origin_forbidden, "widget_origin_forbidden");
+  } catch {
+    // unreachable as well: the message below is the true one
+  }
+  return new WidgetError("The assistant cannot be reached from this page right now.", "network_error");
+}
+
 export async function* askTurn(
   config: WidgetConfig,
   sessionId: string,
@@ -70,7 +84,7 @@ export async function* askTurn(
     });
   } catch (error) {
     if ((error as Error).name === "AbortError") throw error;
-    throw new WidgetError("The assistant cannot be reached from this page right now.", "network_error");
+    throw await unreadableFailure(config);
   }
   if (!response.ok || !response.body) throw await refusal(response);
   yield* readEvents(response.body, "ndjson");

@@ -115,7 +115,7 @@ export class BotMessage {
     if (!item) return;
     this.sourcesEl.open = true;
     item.classList.add("flash");
-    item.scrollIntoView({ block: "nearest" });
+    item.scrollIntoView?.({ block: "nearest" }); // optional, as in the app: jsdom has none
   }
 }
 
@@ -131,7 +131,8 @@ export interface WidgetView {
 }
 
 export function mountView(host: HTMLElement, title: string, theme: Theme): WidgetView {
-  const shadow = host.attachShadow({ mode: "open" }) // open: the host page runs in the same realm anyway; CSS is what the root keeps out;
+  // Open: the host page runs in the same realm anyway; CSS is what the root keeps out.
+  const shadow = host.attachShadow({ mode: "open" });
   const style = h("style");
   style.textContent = STYLES;
   const root = h("div", { class: "root", part: "root" });
