@@ -10,6 +10,7 @@ import pytest
 
 from askwell.sql import charts
 from askwell.sql.charts import choose_visualization
+from askwell.sql.stages.answer import selects_some
 
 PIE_LIKE = {"pie", "donut", "polarArea", "radialBar", "treemap"}
 
@@ -454,3 +455,37 @@ def test_input_rows_are_not_modified() -> None:
     snapshot = json.dumps(rows)
     choose_visualization(["Month", "Genre", "n"], rows)
     assert json.dumps(rows) == snapshot
+
+
+def test_a_ranking_is_drawn_as_bars_and_a_whole_as_a_pie() -> None:
+    top = [["Rock", 1297], ["Latin", 579], ["Metal", 374], ["Alternative & Punk", 332], ["Jazz", 130]]
+    ranked = choose_visualization(["Genre", "Tracks"], top, whole=False)
+    assert ranked is not None and ranked["viz_type"] == "bar"  # five of 25 are no whole
+    assert ranked["categories"] == [g for g, _ in top]
+    assert choose_visualization(["Genre", "Tracks"], top)["viz_type"] == "pie"  # type: ignore[index]
+    # The top five and the rest together are a whole again.
+    with_rest = choose_visualization(["Genre", "Tracks"], [*top, ["Other", 791]], whole=False)
+    assert with_rest is not None and with_rest["viz_type"] == "donut"
+    many = choose_visualization(["Artist", "Albums"], _named(charts.BAR_MAX + 1, 1), whole=False)
+    assert many is None  # a treemap is parts of a whole too; too many bars for a bar chart
+
+
+@pytest.mark.parametrize(
+    ("sql", "some"),
+    [
+        (
+            "SELECT g.Name, COUNT(*) FROM Track t JOIN Genre g USING (GenreId) "
+            "GROUP BY 1 ORDER BY 2 DESC LIMIT 5",
+            True,
+        ),
+        (
+            "SELECT Name FROM Genre WHERE GenreId IN "
+            "(SELECT GenreId FROM Track GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 3)",
+            True,
+        ),
+        ("SELECT BillingCountry, SUM(Total) FROM Invoice GROUP BY 1", False),
+        ("SELECT * FROM t WHERE (", True),  # unparsed: a bar misleads less
+    ],
+)
+def test_a_query_that_keeps_some_rows_is_no_whole(sql: str, some: bool) -> None:
+    assert selects_some(sql, "sqlite") is some

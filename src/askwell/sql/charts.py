@@ -34,9 +34,13 @@ The rules, first match wins (``None`` means "show the table only"):
    ``2009-Q1``, ``2009-W05``). Rows without a time are left out; a time that repeats
    (unaggregated rows) -> ``None``.
 6. One category + one measure: no negative values, an additive measure (not an average, min,
-   max, rate or ratio, judged by its name) and a positive total -> ``pie`` for 2-``PIE_MAX``
-   categories, ``donut`` up to ``DONUT_MAX``; otherwise ``bar`` up to ``BAR_MAX``; beyond that
-   ``treemap`` (non-negative additive measures only) up to ``TREEMAP_MAX``; else ``None``.
+   max, rate or ratio, judged by its name), a positive total and rows that make a whole -> ``pie``
+   for 2-``PIE_MAX`` categories, ``donut`` up to ``DONUT_MAX``; otherwise ``bar`` up to
+   ``BAR_MAX``; beyond that ``treemap`` (the same conditions as a pie) up to ``TREEMAP_MAX``;
+   else ``None``. The rows make a whole unless the caller says they are a selection (``whole=
+   False``: a top-N or any query with a LIMIT, a truncated result), and a selection with an
+   "other" row ("Other", "Others", "Rest") is a whole again: a pie of the top five would show the
+   five as everything, so a ranking is drawn as bars.
 7. One category + several measures -> ``bar`` with one series per measure (up to ``BAR_MAX``
    categories and ``MAX_SERIES`` measures).
 8. Two categories + one measure -> ``bar`` pivoted: categories are the first column's values,
@@ -90,6 +94,7 @@ _UNITS: dict[str, tuple[str, int, int]] = {
     "day": ("day", 1, 31),
     "hour": ("hour", 0, 23),
 }
+_REST_LABELS = {"other", "others", "rest", "the rest", "everything else", "(other)"}
 _SUB_YEAR = {"month": "{}-{:02d}", "quarter": "{}-Q{}", "week": "{}-W{:02d}"}
 
 
@@ -102,7 +107,7 @@ class _Column:
 
 
 def choose_visualization(
-    columns: list[str], rows: list[list[Any]], *, title: str = ""
+    columns: list[str], rows: list[list[Any]], *, title: str = "", whole: bool = True
 ) -> dict[str, Any] | None:
     """Choose a chart for a query result, following the rules in this module's docstring.
 
@@ -110,6 +115,8 @@ def choose_visualization(
         columns: the result's column names.
         rows: the result's rows, JSON-safe (dates as ISO strings, decimals as numbers).
         title: the chart's title, passed through unchanged.
+        whole: False when the rows are a selection of a larger set (a top-N, a LIMIT, a
+            truncated result): no pie, donut or treemap then, unless a row is an "other" slice.
 
     Returns:
         A contract Visualization (``viz_type``, ``title``, ``series``, ``labels`` or
@@ -131,21 +138,25 @@ def choose_visualization(
         categories = [c for c in profile if c.role == "key"]
     if not measures:
         return None
-    chart = _choose(measures, temporals, categories, used)
+    chart = _choose(measures, temporals, categories, used, whole)
     if chart is None:
         return None
     return {"viz_type": chart.pop("viz_type"), "title": title, **chart, "rows_used": len(used)}
 
 
 def _choose(
-    measures: list[_Column], temporals: list[_Column], categories: list[_Column], rows: list[list[Any]]
+    measures: list[_Column],
+    temporals: list[_Column],
+    categories: list[_Column],
+    rows: list[list[Any]],
+    whole: bool,
 ) -> dict[str, Any] | None:
     if len(rows) == 1:
         return _kpi(measures, temporals + categories, rows[0])
     if temporals:
         return _line(measures, temporals, categories, rows)
     if len(categories) == 1 and len(measures) == 1:
-        return _one_measure(categories[0], measures[0], rows)
+        return _one_measure(categories[0], measures[0], rows, whole)
     if len(categories) == 1:
         return _multi_measure(categories[0], measures, rows)
     if len(categories) == 2 and len(measures) == 1:
@@ -254,12 +265,15 @@ def _kpi(measures: list[_Column], label_columns: list[_Column], row: list[Any]) 
     }
 
 
-def _one_measure(category: _Column, measure: _Column, rows: list[list[Any]]) -> dict[str, Any] | None:
+def _one_measure(
+    category: _Column, measure: _Column, rows: list[list[Any]], whole: bool
+) -> dict[str, Any] | None:
     labels = [_label(row[category.index]) for row in rows]
     values = [_number(row[measure.index]) for row in rows]
     if len(set(labels)) != len(labels) or not _labels_ok(labels):
         return None
-    pie_like_ok = all(v >= 0 for v in values) and sum(values) > 0 and _additive(measure)
+    whole = whole or any(label.strip().lower() in _REST_LABELS for label in labels)
+    pie_like_ok = whole and all(v >= 0 for v in values) and sum(values) > 0 and _additive(measure)
     if pie_like_ok and len(labels) <= DONUT_MAX:
         return {"viz_type": "pie" if len(labels) <= PIE_MAX else "donut", "series": values, "labels": labels}
     if len(labels) <= BAR_MAX:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
 from askwell.llm.base import Message
 from askwell.ops import metrics
 from askwell.sql.charts import choose_visualization
@@ -32,11 +36,28 @@ class ChartStage:
         if plan is None or (result := plan.work.result) is None:
             return
         yield turn.steps.start("chart", "Choosing a chart")
-        visualization = choose_visualization(result.columns, result.rows, title=turn.question[:120])
+        whole = (
+            not result.truncated
+            and plan.work.query is not None
+            and not selects_some(plan.work.query.shown_sql, plan.dialect)
+        )
+        visualization = choose_visualization(
+            result.columns, result.rows, title=turn.question[:120], whole=whole
+        )
         if visualization is not None:
             turn.extra["visualization"] = visualization
             yield VisualizationEvent(visualization=visualization)
         yield turn.steps.finish("chart", viz_type=visualization["viz_type"] if visualization else "table")
+
+
+def selects_some(sql: str, dialect: str) -> bool:
+    """Whether the query keeps only some rows of what it ranks: a LIMIT, FETCH or TOP anywhere
+    (the model's query, before the guard's own LIMIT), so its rows are no whole to share out."""
+    try:
+        root = sqlglot.parse_one(sql, read=dialect)
+    except SqlglotError:
+        return True  # unknown: a bar misleads less than a pie
+    return any(True for _ in root.find_all(exp.Limit, exp.Fetch))
 
 
 class AnswerStage:
