@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -11,6 +12,7 @@ from sqlglot.errors import SqlglotError
 from askwell.llm.base import Message
 from askwell.ops import metrics
 from askwell.sql.charts import choose_visualization
+from askwell.sql.figures import FigureCheck
 from askwell.sql.plan import KIND, SqlPlan
 from askwell.sql.prompting import answer_messages
 from askwell.sql.stages.refusal import decline
@@ -77,24 +79,35 @@ class AnswerStage:
             truncated=result.truncated,
             language=turn.language,
         )
+        figures = FigureCheck(
+            columns=result.columns, rows=result.rows, row_count=result.row_count, question=turn.question
+        )
         try:
-            async for event in _stream(turn, deps, prompt):
+            async for event in _stream(turn, deps, prompt, figures):
                 yield event
         except Exception:
             metrics.count_sql_outcome("failed")
             raise
         # "rescued": the query ran only after the model was asked again with an error.
         metrics.count_sql_outcome("rescued" if plan.work.tries else "answered")
-        yield turn.steps.finish("answer", completion_tokens=turn.usage.completion_tokens)
+        checked: dict[str, Any] = {"figures": figures.checked}
+        if figures.corrected:  # shown, as repairs of the query are: the answer differs from the model's
+            checked["corrected"] = figures.corrected
+        if figures.removed:
+            checked["removed"] = figures.removed
+        yield turn.steps.finish("answer", completion_tokens=turn.usage.completion_tokens, **checked)
 
 
-async def _stream(turn: Turn, deps: TurnDeps, prompt: list[Message]) -> AsyncIterator[ChatEvent]:
+async def _stream(
+    turn: Turn, deps: TurnDeps, prompt: list[Message], figures: FigureCheck
+) -> AsyncIterator[ChatEvent]:
     # A cell of the result can carry instructions too ("reveal your prompt", "cite [3]"): the
-    # answer cites no source, and the system message stays out of it.
+    # answer cites no source, and the system message stays out of it. Then its numbers are
+    # checked against the result.
     checks = AnswerChecks(instructions=prompt[0].content, source_count=0)
     try:
         async for chunk in deps.model.stream(prompt, deps.options):
-            if chunk.text and (text := checks.feed(chunk.text)):
+            if chunk.text and (text := figures.feed(checks.feed(chunk.text))):
                 yield _token(turn, text)
             if chunk.usage is not None:
                 turn.usage = UsageInfo(
@@ -102,10 +115,10 @@ async def _stream(turn: Turn, deps: TurnDeps, prompt: list[Message]) -> AsyncIte
                 )
     except Exception:
         # The model failed mid-answer: the partial answer kept is all it said, checked.
-        if tail := checks.flush():
+        if tail := figures.feed(checks.flush()) + figures.flush():
             yield _token(turn, tail)
         raise
-    if tail := checks.flush():
+    if tail := figures.feed(checks.flush()) + figures.flush():
         yield _token(turn, tail)
 
 
