@@ -399,3 +399,15 @@ async def test_a_key_sees_nothing_of_an_assistant_outside_its_scope(
         # Nor does a tool's description or schema.
         tools = json.dumps([t.model_dump(mode="json") for t in (await session.list_tools()).tools])
         assert "Music Shop" not in tools and instance.data["id"] not in tools
+
+
+def test_http_takes_post_only(instance: Instance) -> None:
+    # Stateless: no session to end, nothing to push on a standing stream (a GET once held its
+    # connection open for ever). The transport's spec lets a server answer both with 405.
+    headers = {"Authorization": f"Bearer {instance.key}", "Accept": "text/event-stream"}
+    for method in ("GET", "DELETE"):
+        response = httpx.request(
+            method, f"{instance.base_url}/mcp", headers=headers, timeout=30, trust_env=False
+        )
+        assert response.status_code == 405, (method, response.text)
+        assert response.headers["allow"] == "POST"
