@@ -104,7 +104,11 @@ def create_app(
     app.include_router(ops_router)  # /healthz, /readyz and /metrics at the root, for probes and scrapers
     app.include_router(openai_router)  # /v1, where OpenAI's clients look for it
     # /mcp: MCP clients over Streamable HTTP; an ASGI route, as the SDK's transport answers itself.
-    app.router.routes.append(Route("/mcp", endpoint=mcp, methods=["GET", "POST", "DELETE"]))
+    # POST only: the server is stateless, so there is no session to end (DELETE) and nothing to
+    # push on a standing stream (GET would hold a connection open for ever); the transport's
+    # spec lets a server answer both with 405, and the SDK's client asks for neither without a
+    # session. Kept out of the OpenAPI schema, which cannot describe it (JSON-RPC over one POST).
+    app.router.routes.append(Route("/mcp", endpoint=mcp, methods=["POST"], include_in_schema=False))
     app.include_router(widget_router)  # /widget.js, the script other sites embed
     for router in (
         auth_router,

@@ -13,16 +13,19 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import httpx2
 import pytest
-from mcp import ClientSession
+from mcp import ClientSession, MCPError
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
+from sqlalchemy import create_engine, update
 
+from askwell.apikeys.models import ApiKey
 from askwell.sql.demo import DEMO_DESCRIPTION, DEMO_DOCS, DEMO_EXAMPLES
 from tests.conftest import PASSWORD
 from tests.models import ANALYST
@@ -39,6 +42,7 @@ class Instance:
     base_url: str
     data_dir: Path
     env: dict[str, str]
+    admin: dict[str, str]  # the admin's Authorization header, to issue and revoke keys
     key: str  # chat and search on both assistants
     search_key: str  # search only
     docs: dict[str, Any]
@@ -97,6 +101,7 @@ def _setup(base_url: str, data_dir: Path, env: dict[str, str], chinook: Path) ->
             base_url=base_url,
             data_dir=data_dir,
             env=env,
+            admin=headers,
             key=key(["chat", "search"]),
             search_key=key(["search"]),
             docs=docs,
@@ -284,3 +289,125 @@ def test_stdio_refuses_to_start_without_a_valid_key(instance: Instance) -> None:
         timeout=60,
     )
     assert wrong.returncode == 1 and "Invalid API key" in wrong.stderr
+
+
+# --- a key's life: revoked and expired keys stop at their next call, scope hides the rest ----
+
+
+def _issue(instance: Instance, assistant_ids: list[str]) -> tuple[str, str]:
+    """A new key for chat and search on `assistant_ids`: its id and its secret."""
+    body = {"name": "mcp-life", "assistant_ids": assistant_ids, "actions": ["chat", "search"]}
+    response = httpx.post(
+        f"{instance.base_url}/api/v1/api-keys", json=body, headers=instance.admin, trust_env=False
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"]), str(response.json()["key"])
+
+
+def _revoke(instance: Instance, key_id: str) -> None:
+    url = f"{instance.base_url}/api/v1/api-keys/{key_id}/revoke"
+    response = httpx.post(url, headers=instance.admin, trust_env=False)
+    assert response.status_code == 200 and response.json()["revoked_at"], response.text
+
+
+def _expire(instance: Instance, key_id: str) -> None:
+    """Move the key's expiry into the past, in the server's own database: the API takes only
+    future expiries, and waiting for one to pass would make the test a matter of timing."""
+    engine = create_engine(f"sqlite:///{instance.data_dir / 'askwell.db'}")
+    try:
+        with engine.begin() as db:
+            past = datetime.now(UTC) - timedelta(seconds=1)
+            db.execute(update(ApiKey).where(ApiKey.id == uuid.UUID(key_id)).values(expires_at=past))
+    finally:
+        engine.dispose()
+
+
+async def _refused_at_the_next_call(session: ClientSession, transport: str) -> str:
+    """What the client is told when its key no longer holds, on a connection made while it did.
+
+    Over HTTP every POST is checked before the SDK sees it, so the call fails as a JSON-RPC
+    error (the SDK raises it); over stdio the process was started with the key and each tool
+    call authenticates it again, so the call comes back as a tool error."""
+    arguments = {"assistant": "Policy Desk", "query": "refund"}
+    if transport == "http":
+        with pytest.raises(MCPError) as refused:
+            await session.call_tool("search", arguments)
+        return str(refused.value)
+    result = await session.call_tool("search", arguments)
+    assert result.is_error
+    return str(result.content[0].text)  # type: ignore[union-attr]
+
+
+@TRANSPORTS
+async def test_a_revoked_key_is_refused_at_once(instance: Instance, transport: str) -> None:
+    key_id, key = _issue(instance, [instance.docs["id"]])
+    async with connected(instance, transport, key) as session:
+        assert _structured(
+            await session.call_tool("search", {"assistant": "Policy Desk", "query": "refund"})
+        )["results"]
+        _revoke(instance, key_id)
+        assert "api_key_revoked" in await _refused_at_the_next_call(session, transport)
+    if transport == "http":  # and a new connection is refused at its first request
+        # (the SDK's task groups wrap the client's error in exception groups)
+        with pytest.RaisesGroup(pytest.RaisesExc(MCPError, match="api_key_revoked"), flatten_subgroups=True):
+            async with connected(instance, transport, key):
+                pass
+
+
+@TRANSPORTS
+async def test_an_expired_key_is_refused(instance: Instance, transport: str) -> None:
+    key_id, key = _issue(instance, [instance.docs["id"]])
+    async with connected(instance, transport, key) as session:
+        assert (await session.list_tools()).tools
+        _expire(instance, key_id)
+        assert "api_key_expired" in await _refused_at_the_next_call(session, transport)
+
+
+def test_http_refusal_names_its_reason_in_json_rpc_and_askwell_shapes(instance: Instance) -> None:
+    key_id, key = _issue(instance, [instance.docs["id"]])
+    _revoke(instance, key_id)
+    response = httpx.post(
+        f"{instance.base_url}/mcp",
+        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+        headers={"Authorization": f"Bearer {key}", "Accept": "application/json, text/event-stream"},
+        trust_env=False,
+    )
+    assert response.status_code == 401
+    body = response.json()
+    assert body["code"] == "api_key_revoked" and body["detail"] == "This API key has been revoked"
+    assert body["jsonrpc"] == "2.0" and body["error"]["data"] == {"code": "api_key_revoked"}
+
+
+@TRANSPORTS
+async def test_a_key_sees_nothing_of_an_assistant_outside_its_scope(
+    instance: Instance, transport: str
+) -> None:
+    _, key = _issue(instance, [instance.docs["id"]])  # Policy Desk only, not Music Shop
+    async with connected(instance, transport, key) as session:
+        listed = _structured(await session.call_tool("assistants", {}))["assistants"]
+        assert [a["name"] for a in listed] == ["Policy Desk"]
+        for name in ("Music Shop", instance.data["id"], "music-shop"):
+            ask = await session.call_tool("ask", {"assistant": name, "question": "How many tracks?"})
+            assert ask.is_error and "assistant_not_found" in ask.content[0].text  # type: ignore[union-attr]
+            search = await session.call_tool("search", {"assistant": name, "query": "tracks"})
+            assert search.is_error and "assistant_not_found" in search.content[0].text  # type: ignore[union-attr]
+        # The tools are the whole surface: no resource or template names an assistant either.
+        resources = (await session.list_resources()).resources
+        templates = (await session.list_resource_templates()).resource_templates
+        shown = json.dumps([r.model_dump(mode="json") for r in [*resources, *templates]])
+        assert "Music Shop" not in shown and instance.data["id"] not in shown
+        # Nor does a tool's description or schema.
+        tools = json.dumps([t.model_dump(mode="json") for t in (await session.list_tools()).tools])
+        assert "Music Shop" not in tools and instance.data["id"] not in tools
+
+
+def test_http_takes_post_only(instance: Instance) -> None:
+    # Stateless: no session to end, nothing to push on a standing stream (a GET once held its
+    # connection open for ever). The transport's spec lets a server answer both with 405.
+    headers = {"Authorization": f"Bearer {instance.key}", "Accept": "text/event-stream"}
+    for method in ("GET", "DELETE"):
+        response = httpx.request(
+            method, f"{instance.base_url}/mcp", headers=headers, timeout=30, trust_env=False
+        )
+        assert response.status_code == 405, (method, response.text)
+        assert response.headers["allow"] == "POST"

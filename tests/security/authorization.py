@@ -27,7 +27,8 @@ class World:
     ids: dict[str, str] = field(default_factory=dict)  # resource kind -> id
 
     async def call(self, principal: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.client.request(method, path, headers=self.headers[principal], **kwargs)
+        headers = {**self.headers[principal], **kwargs.pop("headers", {})}
+        return await self.client.request(method, path, headers=headers, **kwargs)
 
     async def as_admin(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         response = await self.call("admin", method, path, **kwargs)

@@ -27,6 +27,7 @@ from tests.security.authorization import PRINCIPALS, World, build_world
 # no token, so on the public routes those two are served as anonymous callers.
 # key: an API key for the assistant, to chat and search: refused (403) on every route that
 # needs a user, served as its key on chat, search and /v1, and as nobody on public reads.
+# /mcp takes API keys only: any other credential, a user's token too, is a 401 there.
 MATRIX = """
 method  path                                          anonymous member other admin deactivated expired  key
 GET     /healthz                                      200       200    200   200   200         200  200
@@ -83,6 +84,7 @@ GET     /v1/models                                    401       200    200   200
 GET     /widget.js                                    200       200    200   200   200         200  200
 GET     /api/v1/widget/origin                         200       200    200   200   200         200  200
 POST    /v1/chat/completions                          401       200    200   200   401         401  200
+POST    /mcp                                          401       401    401   401   401         401  200
 """
 
 
@@ -247,6 +249,12 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("GET", "/api/v1/api-keys/{key_id}"): _fixed("/api/v1/api-keys/{api_key}"),
     ("GET", "/api/v1/api-keys/{key_id}/usage"): _fixed("/api/v1/api-keys/{api_key}/usage"),
     ("POST", "/api/v1/api-keys/{key_id}/revoke"): _revoke_key,
+    # A JSON-RPC request over the MCP transport; a key's answer lists its tools.
+    ("POST", "/mcp"): _fixed(
+        "/mcp",
+        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+        headers={"Accept": "application/json, text/event-stream"},
+    ),
     ("POST", "/v1/chat/completions"): _made(
         lambda w, p: (
             "/v1/chat/completions",

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from askwell.runtime import Runtime
 
 _STATE = "askwell_mcp_caller"
+# JSON-RPC leaves -32000..-32099 to the server; the SDK takes the low end and MCP the codes
+# from -32020, none of them for a refused credential: the far end stays clear of both.
+_UNAUTHENTICATED = -32099
 
 
 class McpEndpoint:
@@ -77,13 +80,21 @@ class McpEndpoint:
                 caller = await key_caller(session, token.strip() if scheme.lower() == "bearer" else None)
         except AskwellError as exc:
             status = 401 if isinstance(exc, Unauthorized) else exc.status_code
-            body = {"detail": exc.message, "code": exc.code}
-            await JSONResponse(body, status_code=status, headers={"WWW-Authenticate": "Bearer"})(
+            await JSONResponse(_refusal(exc), status_code=status, headers={"WWW-Authenticate": "Bearer"})(
                 scope, receive, send
             )
             return
         scope.setdefault("state", {})[_STATE] = caller
         await self.manager.handle_request(scope, receive, send)
+
+
+def _refusal(exc: AskwellError) -> dict[str, object]:
+    """Askwell's error body, inside a JSON-RPC error: an MCP client reads a non-2xx answer's
+    JSON-RPC error and shows its message, where it would show "Server returned an error
+    response" for any other body; plain HTTP clients read `detail` and `code` as elsewhere.
+    The request's id is not read (the body is not parsed before the key check), hence null."""
+    error = {"code": _UNAUTHENTICATED, "message": f"{exc.message} ({exc.code})", "data": {"code": exc.code}}
+    return {"jsonrpc": "2.0", "id": None, "error": error, "detail": exc.message, "code": exc.code}
 
 
 async def _found_caller(ctx: Context, session: AsyncSession) -> Caller:
