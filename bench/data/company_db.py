@@ -1,6 +1,9 @@
 """The "new user's company database": a wholesale company's staff, customers, catalogue and sales.
 
-    .venv/bin/python bench/data/company_db.py [--out bench/out/company.sqlite]
+    .venv/bin/python bench/data/company_db.py [--out bench/out/company.sqlite] [--check]
+
+`--check` then runs every gold query of company_questions.jsonl (and its alt_sql) and fails
+unless each one runs and returns a row with no NULL or zero in its first row.
 
 A second domain for bench/text_to_sql.py, built the way a new user's database looks to
 Askwell: nine tables with declared foreign keys, dates as ISO 'YYYY-MM-DD' text (SQLite has
@@ -15,14 +18,18 @@ same gold results in company_questions.jsonl) comes out on every machine. Standa
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sqlite3
 from collections.abc import Sequence
+from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 SEED = 20261204
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "out" / "company.sqlite"
+QUESTIONS = Path(__file__).resolve().parent / "company_questions.jsonl"
 
 SCHEMA = """
 CREATE TABLE departments (
@@ -215,7 +222,7 @@ def build(out: Path) -> Path:
         employee_id = len(employees) + 1
         managers[dept_id] = employee_id
         title = TITLES[dept][2]
-        email = f"{first}.{last}@northwind-wholesale.example".lower()
+        email: str | None = f"{first}.{last}@northwind-wholesale.example".lower()
         employees.append(
             (employee_id, first, last, email, dept_id, None, title, hired.isoformat(), None, salary(title))
         )
@@ -306,7 +313,7 @@ def build(out: Path) -> Path:
         [(category_ids[n], n, category_ids[p] if p else None) for n, p in CATEGORIES],
     )
 
-    products = []
+    products: list[tuple[Any, ...]] = []
     for category, (nouns, (low, high)) in PRODUCT_NOUNS.items():
         for noun in nouns:
             for style in rng.sample(PRODUCT_STYLES, 3):
@@ -325,7 +332,9 @@ def build(out: Path) -> Path:
                 )
     conn.executemany("INSERT INTO products VALUES (?, ?, ?, ?, ?, ?, ?, ?)", products)
 
-    orders, items, payments = [], [], []
+    orders: list[tuple[Any, ...]] = []
+    items: list[tuple[Any, ...]] = []
+    payments: list[tuple[Any, ...]] = []
     for order_id in range(1, 2401):
         customer = rng.choice(customers)
         signed = date.fromisoformat(str(customer[7]))
@@ -377,11 +386,37 @@ def build(out: Path) -> Path:
     return out
 
 
+def check_questions(db: Path, questions: Path) -> list[str]:
+    """The problems of the gold queries: an error, no row, or a NULL or 0 in the first row (a
+    gold answer that a wrong query could match by accident)."""
+    problems = []
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        for line in questions.read_text(encoding="utf-8").splitlines():
+            item = json.loads(line)
+            for sql in [item["sql"], *item.get("alt_sql", [])] if "sql" in item else []:
+                try:
+                    rows = conn.execute(sql).fetchall()
+                except sqlite3.Error as exc:
+                    problems.append(f"{item['id']}: {exc}")
+                    continue
+                if not rows or any(v in (None, 0) for v in rows[0]):
+                    problems.append(f"{item['id']}: first row {rows[:1]}")
+    return problems
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument(
+        "--check", action="store_true", help="run the gold queries of company_questions.jsonl"
+    )
     args = parser.parse_args()
     path = build(args.out)
+    if args.check:
+        problems = check_questions(path, QUESTIONS)
+        if problems:
+            raise SystemExit("\n".join(problems))
+        print(f"every gold query of {QUESTIONS.name} runs and returns a non-empty result")
     with sqlite3.connect(path) as conn:
         names = [
             r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
