@@ -99,6 +99,10 @@ def _cell(share: dict[str, Any]) -> str:
     return f"{share['right']}/{share['n']}" + (f" ({share['pct']:.1f}%)" if share["n"] else "")
 
 
+def _ids(ids: list[str]) -> str:
+    return f"{len(ids)} ({', '.join(ids)})" if ids else "0"
+
+
 def print_summary(summary: dict[str, Any]) -> None:
     systems = [s for s in ("askwell", "peer") if summary.get(s)]
     print("\nExecution accuracy")
@@ -108,14 +112,15 @@ def print_summary(summary: dict[str, Any]) -> None:
     print(f"{'refusals':<8}" + "".join(f"{_cell(summary[s]['refusals']):>18}" for s in systems))
     for s in systems:
         x = summary[s]
+        rate = "-" if x["rescue_rate_pct"] is None else f"{x['rescue_rate_pct']}%"
         print(
-            f"\n{s}: error events on answerable easy questions {len(x['error_events_on_easy'])} "
-            f"{x['error_events_on_easy'] or ''}; errors {x['errors']}; false refusals "
-            f"{x['false_refusals'] or 0}\n  retries {x['retries']} over {x['needed_retry']} questions; "
-            f"rescued {len(x['rescued'])} {x['rescued'] or ''} (rescue rate {x['rescue_rate_pct']}%); "
-            f"retried and still an error {x['retried_still_error']}\n  rewrites applied "
-            f"{x['rewrites']['total']} on {x['rewrites']['questions']} questions "
-            f"({x['rewrites']['right_after_rewrite']} of those right); refusals: {x['refusals']['how']}\n"
+            f"\n{s}: error events on answerable easy questions {_ids(x['error_events_on_easy'])}; "
+            f"errors {x['errors']}; false refusals {_ids(x['false_refusals'])}\n"
+            f"  retries {x['retries']} over {x['needed_retry']} questions; rescued {_ids(x['rescued'])} "
+            f"(rescue rate {rate}); retried and still an error {x['retried_still_error']}\n"
+            f"  rewrites applied {x['rewrites']['total']} on {x['rewrites']['questions']} questions "
+            f"({x['rewrites']['right_after_rewrite']} of those right)\n"
+            f"  refusals: {x['refusals']['how'] or '-'}\n"
             f"  SQL prompt tokens p50 {x['sql_prompt_tokens_p50']}, "
             f"completion p50 {x['sql_completion_tokens_p50']}"
         )
