@@ -213,12 +213,21 @@ async def run_askwell(question: str, bench: Bench) -> dict[str, Any]:
     out.update(stage_times(steps))
     out["refused_by"] = refused_by(steps) if turn.refused else None
     out["model_calls"] = model.calls
+    out["did"] = askwell_action(out)
     return out
+
+
+def askwell_action(out: dict[str, Any]) -> str:
+    if out["refused"]:
+        return f"refused, caught by the {out['refused_by']}"
+    if out["error"]:
+        return f"error event ({out['error'].split(':')[0]})"
+    return "answered with a read query" if out["sql"] else "answered with no query"
 
 
 def refused_by(steps: dict[str, dict[str, Any]]) -> str:
     understood = (steps.get("understand") or {}).get("metadata", {})
-    return "intent check" if understood.get("intent") == "change data" else "the model wrote a write"
+    return "intent check" if understood.get("intent") == "change data" else "guard (the model wrote a write)"
 
 
 def _duration(step: dict[str, Any] | None) -> float | None:
@@ -571,7 +580,7 @@ async def main() -> None:
 def progress_line(index: int, total: int, item: dict[str, Any], system: str, result: dict[str, Any]) -> str:
     extra = ""
     if item["grade"] == REFUSE:
-        extra = f"refused_by={result.get('refused_by')} " if system == "askwell" else f"did={result['did']} "
+        extra = f"did={result['did']} "
     elif result.get("rewritten"):
         extra = f"rewritten={result['rewritten']} "
     return (

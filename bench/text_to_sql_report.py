@@ -47,7 +47,7 @@ def summarise(results: list[dict[str, Any]], system: str) -> dict[str, Any]:
         "accuracy": accuracy,
         "refusals": {
             **_share(sum(r[system]["correct"] for r in requests), len(requests)),
-            "how": {r["id"]: r[system].get("refused_by") or r[system].get("did") for r in requests},
+            "how": {r["id"]: r[system].get("did") for r in requests},
         },
         # answerable questions Askwell declined as if they were write requests
         "false_refusals": [r["id"] for r in answerable if r[system].get("refused")],
