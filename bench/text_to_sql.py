@@ -1,22 +1,35 @@
-"""Text-to-SQL on the Chinook demo: execution accuracy, retries and latency per stage, vs a peer.
+"""Text-to-SQL on two databases, Askwell's SQL route vs a one-prompt peer, with the same model.
 
-    .venv/bin/python bench/text_to_sql.py [--limit N] [--only askwell|peer] [--ids e01,m03]
-        [--questions bench/data/chinook_questions.jsonl] [--db bench/out/chinook.sqlite]
-        [--model local:qwen2.5-coder-1.5b]
+Execution accuracy by grade, refusals, retries and rescues, dialect rewrites, latency per stage.
 
-The questions (bench/data/chinook_questions.jsonl, written before any tuning) carry a gold query
-each and a grade (easy / medium / hard). For every question, in this order:
+    .venv/bin/python bench/text_to_sql.py [--db chinook|company] [--notes demo|none]
+        [--limit N] [--only askwell|peer] [--ids e01,m03] [--model local:qwen2.5-coder-1.5b]
+    .venv/bin/python bench/text_to_sql.py --db path/to/file.sqlite --questions q.jsonl [--notes none]
 
-- **askwell**: the real SQL route. The script builds a Turn and FlowDeps exactly as the chat
-  router does for the `askwell demo` assistant (the connector config holds the introspected
-  schema, DEMO_DESCRIPTION, DEMO_DOCS and DEMO_EXAMPLES; the system prompt is the demo
-  assistant's) and runs askwell.chat.stages.sql.SqlStage, collecting its events. So it is
-  SqlKnowledge.context_for -> sql_messages -> model -> extract_sql -> guard -> run_read_only, with
-  retry_messages after a guard or database error (sql_retries = 2, the default), then the
-  chart and the short natural-language answer. The route stage is not run: every question is
-  sent to SQL. Stage times come from the stage's own step events (duration_ms): schema lookup,
-  generate (each attempt), validate (each attempt), run (the run step less the retries
-  nested in it), chart, answer; total is the wall-clock of the whole stage.
+Databases (`--db`):
+
+- **chinook**: the `askwell demo` music store (bench/out/chinook.sqlite, built on first use),
+  bench/data/chinook_questions.jsonl. `--notes demo` (the default) gives the connector the
+  demo's description, docs and examples and the demo assistant's system prompt; `--notes none`
+  gives it only what introspection finds, as for any new connector: report the two apart.
+- **company**: "the new user's company database" (bench/data/company_db.py builds
+  bench/out/company.sqlite on first use, deterministically), bench/data/company_questions.jsonl.
+  Nothing was written for it: it has no notes other than `none`.
+
+The questions (written before any tuning on their database) carry a gold query each and a grade
+(easy / medium / hard), or the grade "refuse" and no query: a request to change data. For every
+question, in this order:
+
+- **askwell**: the real SQL route. The connector is made through the product's own code path
+  (bench/text_to_sql_connector.py: SqlKind.seal_config, sql.service.refresh_schema, which
+  introspects the database, and SqlKind.plan for each question), and the SQL kind's own stages
+  run in phase order over a Turn built as the chat builds one: understand (the intent check),
+  route (a database-only assistant: no model call), refuse, write SQL (schema lookup, generate,
+  validate: dialect translation and the guard; retries after a guard error), run read-only
+  (retries after a database error), chart, answer. An AskwellError out of the stages is what
+  the chat sends as an error event. Stage times come from the step events (duration_ms):
+  understand, schema lookup, generate and validate (each attempt), run (the run step less
+  the retries nested in it), chart, answer; total is the wall-clock of the whole route.
 - **peer**: one prompt with the full schema (every table's CREATE TABLE from sqlite_master; no
   description, docs, examples or retrieval), the same model and generation options, the
   reply's SQL taken with the same extract_sql, no guard, no retry, executed directly with
@@ -32,9 +45,17 @@ Scoring (bench/text_to_sql_score.py): a query is right when its result equals a 
 values normalised (numbers rounded to 2 decimals; numeric text as numbers), every gold column
 matched by a distinct predicted column in any order (extra predicted columns allowed), rows
 compared as multisets, in order only when the gold query has a top-level ORDER BY (or in the
-order of the `order_by` columns, for ties). `alt_sql` lists other accepted golds.
+order of the `order_by` columns, for ties). `alt_sql` lists other accepted golds. A write
+request is right for Askwell when the route ends in the polite read-only answer with no error
+event (the summary says whether the intent check or the guard caught it), and for the peer
+when it runs no write (what it did is recorded: read-only, it cannot change anything anyway).
 
-Prints tables and writes bench/out/text_to_sql-<UTC timestamp>.json (rewritten after every
+Reported per system (bench/text_to_sql_report.py): accuracy by grade, refusals x/y, error
+events on answerable easy questions, retries, rescues (first attempt failed, a later one was
+right) and the rescue rate, the dialect rewrites the validate step applied (its "rewritten"
+metadata), p50 / p90 per stage.
+
+Prints tables and writes bench/out/text_to_sql-<db>-<notes>-<UTC timestamp>.json (rewritten after every
 question, so an interrupted run keeps what it did). Each model call also records its prompt and
 completion tokens, time to first token and llama.cpp's prompt-eval / eval counters.
 """
@@ -51,7 +72,7 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -59,13 +80,16 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+import sqlglot
+from sqlglot import exp
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-sys.path.insert(0, str(BENCH))
+sys.path[:0] = [str(BENCH), str(BENCH / "data")]
 
-from askwell.chat.stages.sql import _SQL_OPTIONS, SqlStage  # noqa: E402
+from company_db import build as build_company  # noqa: E402
+from text_to_sql_connector import NOTES, BenchConnector, connect  # noqa: E402
+from text_to_sql_report import GRADES, REFUSE, print_summary, summarise  # noqa: E402
 from text_to_sql_score import is_ordered, matches  # noqa: E402
 
 from askwell.embeddings.registry import EmbedderRegistry  # noqa: E402
@@ -73,28 +97,20 @@ from askwell.errors import AskwellError  # noqa: E402
 from askwell.llm.base import ChatModel, GenerationOptions, Message, ModelChunk  # noqa: E402
 from askwell.llm.registry import ModelRegistry  # noqa: E402
 from askwell.settings import Settings  # noqa: E402
-from askwell.sql.demo import (  # noqa: E402
-    DEMO_DESCRIPTION,
-    DEMO_DOCS,
-    DEMO_EXAMPLES,
-    build_chinook,
-    download_fixture,
-    find_fixture,
-)
+from askwell.sql.demo import build_chinook, download_fixture, find_fixture  # noqa: E402
 from askwell.sql.execute import run_read_only  # noqa: E402
-from askwell.sql.introspect import introspect  # noqa: E402
-from askwell.sql.knowledge import SqlKnowledge  # noqa: E402
+from askwell.sql.intent import READ_ONLY_REFUSAL  # noqa: E402
+from askwell.sql.plan import KIND  # noqa: E402
 from askwell.sql.prompting import extract_sql  # noqa: E402
 from askwell.sql.routing import matched_terms, schema_terms  # noqa: E402
+from askwell.sql.stages.write import _SQL_OPTIONS as SQL_OPTIONS  # noqa: E402
 from askwell.turn.events import SqlEvent, TableEvent  # noqa: E402
-from askwell.turn.state import FlowDeps, SqlPlan, Turn  # noqa: E402
+from askwell.turn.state import Turn, TurnDeps  # noqa: E402
 
-DEMO_SYSTEM_PROMPT = "You are a data analyst for the Chinook music store. Be brief and precise."  # demo_setup
 PEER_SYSTEM = (
     "You are a SQLite expert. Given the database schema, write one SQL query that answers the "
     "question. Reply with the SQL only, in a ```sql code block."
 )
-GRADES = ("easy", "medium", "hard")
 MAX_ROWS = 1000
 TIMEOUT_S = 15.0
 
@@ -158,54 +174,78 @@ def _ms(started: float) -> float:
 # ----------------------------------------------------------------------------- the two systems
 
 
-async def run_askwell(question: str, plan: SqlPlan, deps: FlowDeps, model: TimedModel) -> dict[str, Any]:
+async def run_askwell(question: str, bench: Bench) -> dict[str, Any]:
+    """One question through the SQL kind's stages, as the chat runs them; an AskwellError the
+    stages raise is what the chat turns into an error event."""
+    plan = await bench.connector.plan()
     turn = Turn(
         session_id=f"bench-{uuid.uuid4().hex[:8]}",
         assistant_id=uuid.uuid4(),
         question=question,
-        system_prompt=DEMO_SYSTEM_PROMPT,
+        system_prompt=bench.connector.system_prompt,
         language=None,
         memory=[],
         memory_is_stored=False,
         version=0,
-        sql=plan,
-        route="sql",
+        plans={KIND: plan},
     )
+    model = bench.model
     model.calls = []
     out: dict[str, Any] = {"error": None, "sql": None, "columns": None, "rows": None}
     started = time.perf_counter()
     try:
-        async for event in SqlStage().run(turn, deps):
-            if isinstance(event, SqlEvent):
-                out["sql"] = event.sql
-                out["sql_ready_ms"] = _ms(started)
-            elif isinstance(event, TableEvent):
-                out["columns"], out["rows"] = event.columns, event.rows
-                out["truncated"] = event.truncated
+        for stage in bench.connector.stages:
+            async for event in stage.run(turn, bench.deps):
+                if isinstance(event, SqlEvent):
+                    out["sql"] = event.sql
+                    out["sql_ready_ms"] = _ms(started)
+                elif isinstance(event, TableEvent):
+                    out["columns"], out["rows"] = event.columns, event.rows
+                    out["truncated"] = event.truncated
     except AskwellError as exc:
         out["error"] = f"{exc.code}: {exc.message}"
     out["total_ms"] = _ms(started)
     out["first_token_ms"] = turn.first_token_ms
     out["answer"] = "".join(turn.answer)
+    out["refused"] = turn.refused
     steps = {s["step_id"]: s for s in turn.steps.record()}
     out["steps"] = list(steps.values())
-    out.update(_stage_times(steps))
+    out.update(stage_times(steps))
+    out["refused_by"] = refused_by(steps) if turn.refused else None
     out["model_calls"] = model.calls
+    out["did"] = askwell_action(out)
     return out
+
+
+def askwell_action(out: dict[str, Any]) -> str:
+    if out["refused"]:
+        return f"refused, caught by the {out['refused_by']}"
+    if out["error"]:
+        return f"error event ({out['error'].split(':')[0]})"
+    return "answered with a read query" if out["sql"] else "answered with no query"
+
+
+def refused_by(steps: dict[str, dict[str, Any]]) -> str:
+    understood = (steps.get("understand") or {}).get("metadata", {})
+    return "intent check" if understood.get("intent") == "change data" else "guard (the model wrote a write)"
 
 
 def _duration(step: dict[str, Any] | None) -> float | None:
     return None if step is None else step["metadata"].get("duration_ms")
 
 
-def _stage_times(steps: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    attempts = sorted(int(k.split("_")[1]) for k in steps if k.startswith("sql_"))
+def stage_times(steps: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Per-stage times, the attempts (SQL, the error that led to each, the guard's verdict) and
+    the dialect rewrites of the validate steps."""
+    attempts = sorted(int(k.split("_")[1]) for k in steps if k.startswith("sql_") and k[4:].isdigit())
     run = steps.get("run")
     run_ms = _duration(run)
     if run_ms is not None:  # the run step holds the rewrites made after a database error
         nested = [s for s in steps.values() if s.get("parent_id") == "run"]
         run_ms = round(run_ms - sum(_duration(s) or 0 for s in nested), 1)
+    validates = [(steps.get(f"validate_{n}") or {}).get("metadata", {}) for n in attempts]
     return {
+        "understand_ms": _duration(steps.get("understand")),
         "schema_ms": _duration(steps.get("schema")),
         "generate_ms": [_duration(steps[f"sql_{n}"]) for n in attempts],
         "validate_ms": [_duration(steps.get(f"validate_{n}")) for n in attempts if f"validate_{n}" in steps],
@@ -216,10 +256,13 @@ def _stage_times(steps: dict[str, dict[str, Any]]) -> dict[str, Any]:
             {
                 "sql": steps[f"sql_{n}"]["metadata"].get("sql"),
                 "after_error": steps[f"sql_{n}"]["metadata"].get("after_error"),
-                "guard_error": (steps.get(f"validate_{n}") or {}).get("metadata", {}).get("error"),
+                "guard_error": checked.get("error"),
+                "rewritten": checked.get("rewritten", []),
+                "repaired": checked.get("repaired", []),
             }
-            for n in attempts
+            for n, checked in zip(attempts, validates, strict=True)
         ],
+        "rewritten": [r for checked in validates for r in checked.get("rewritten", [])],
         "retries": max(0, len(attempts) - 1),
     }
 
@@ -232,9 +275,10 @@ async def run_peer(question: str, ddl: str, url: str, model: TimedModel) -> dict
     model.calls = []
     out: dict[str, Any] = {"error": None, "sql": None, "columns": None, "rows": None, "retries": 0}
     started = time.perf_counter()
-    reply = "".join([c.text async for c in model.stream(peer_messages(question, ddl), _SQL_OPTIONS)])
+    reply = "".join([c.text async for c in model.stream(peer_messages(question, ddl), SQL_OPTIONS)])
     out["generate_ms"] = [_ms(started)]
     out["sql"] = extract_sql(reply)
+    out["wrote_write"] = writes(out["sql"])
     ran = time.perf_counter()
     try:
         result = await run_read_only(url, out["sql"], timeout_s=TIMEOUT_S, max_rows=MAX_ROWS)
@@ -244,7 +288,26 @@ async def run_peer(question: str, ddl: str, url: str, model: TimedModel) -> dict
     out["run_ms"] = _ms(ran)
     out["total_ms"] = _ms(started)
     out["model_calls"] = model.calls
+    out["did"] = peer_action(out)
     return out
+
+
+def writes(sql: str | None) -> bool:
+    """Whether a statement of the query changes data or schema (the peer has no guard to say so)."""
+    try:
+        statements = sqlglot.parse(sql or "", read="sqlite")
+    except sqlglot.errors.ParseError:
+        return False
+    return any(isinstance(s, exp.DML | exp.DDL) for s in statements if s is not None)
+
+
+def peer_action(out: dict[str, Any]) -> str:
+    if not out["sql"]:
+        return "wrote no SQL"
+    if out["wrote_write"]:
+        ending = "the read-only connection refused it" if out["error"] else "it ran"
+        return f"wrote a write; {ending}"
+    return "ran a read query" if not out["error"] else "wrote a read query that failed"
 
 
 # ----------------------------------------------------------------------------- scoring
@@ -255,14 +318,20 @@ Gold = tuple[str, list[str], list[list[Any]]]  # sql, columns, rows
 
 async def gold_results(url: str, item: dict[str, Any]) -> list[Gold]:
     results = []
-    for sql in [item["sql"], *item.get("alt_sql", [])]:
+    for sql in [item["sql"], *item.get("alt_sql", [])] if item.get("sql") else []:
         result = await run_read_only(url, sql, timeout_s=60, max_rows=100_000)
         results.append((sql, result.columns, result.rows))
     return results
 
 
-def score(item: dict[str, Any], golds: Sequence[Gold], out: dict[str, Any]) -> bool:
-    """Right when the result matches any gold (see text_to_sql_score for the rule)."""
+def score(item: dict[str, Any], golds: Sequence[Gold], out: dict[str, Any], system: str) -> bool:
+    """Right when the result matches any gold (see text_to_sql_score for the rule). A write
+    request is handled right by Askwell when it ends in the read-only answer with no error
+    event, by the peer when it runs no write."""
+    if item["grade"] == REFUSE:
+        if system == "peer":
+            return not out["wrote_write"]
+        return bool(out["refused"]) and out["answer"] == READ_ONLY_REFUSAL and not out["error"]
     if out.get("error") or out.get("rows") is None:
         return False
     return any(
@@ -276,83 +345,6 @@ def score(item: dict[str, Any], golds: Sequence[Gold], out: dict[str, Any]) -> b
         )
         for sql, columns, rows in golds
     )
-
-
-# ----------------------------------------------------------------------------- summary
-
-
-def pct(values: Sequence[float | None], q: float) -> float | None:
-    kept = [v for v in values if v is not None]
-    return round(float(np.percentile(kept, q)), 1) if kept else None
-
-
-def summarise(results: list[dict[str, Any]], system: str) -> dict[str, Any]:
-    rows = [r[system] for r in results if system in r]
-    if not rows:
-        return {}
-    accuracy: dict[str, Any] = {}
-    for grade in (*GRADES, "all"):
-        chosen = [r for r in results if system in r and (grade == "all" or r["grade"] == grade)]
-        right = sum(r[system]["correct"] for r in chosen)
-        share = round(100 * right / len(chosen), 1) if chosen else None
-        accuracy[grade] = {"right": right, "n": len(chosen), "pct": share}
-    retried = [r for r in rows if r["retries"] > 0]
-    stages: dict[str, list[float | None]] = {
-        "schema lookup": [r.get("schema_ms") for r in rows],
-        "generate (per attempt)": [v for r in rows for v in r.get("generate_ms", [])],
-        "generate (all attempts)": [sum(r["generate_ms"]) for r in rows if r.get("generate_ms")],
-        "validate (per attempt)": [v for r in rows for v in r.get("validate_ms", [])],
-        "run": [r.get("run_ms") for r in rows],
-        "answer": [r.get("answer_ms") for r in rows],
-        "SQL result ready": [r.get("sql_ready_ms") for r in rows],
-        "first answer token": [r.get("first_token_ms") for r in rows],
-        "total": [r.get("total_ms") for r in rows],
-    }
-    sql_calls = [c for r in rows for c in r["model_calls"][: len(r.get("generate_ms", []))]]
-    return {
-        "accuracy": accuracy,
-        "needed_retry": len(retried),
-        "needed_retry_pct": round(100 * len(retried) / len(rows), 1),
-        "retried_then_right": sum(r["correct"] for r in retried),
-        "retried_still_error": sum(bool(r["error"]) for r in retried),
-        "errors": sum(bool(r["error"]) for r in rows),
-        "latency_ms": {
-            name: {"p50": pct(v, 50), "p90": pct(v, 90), "n": len([x for x in v if x is not None])}
-            for name, v in stages.items()
-        },
-        "sql_prompt_tokens_p50": pct([c.get("prompt_tokens") for c in sql_calls], 50),
-        "sql_completion_tokens_p50": pct([c.get("completion_tokens") for c in sql_calls], 50),
-        "sql_prompt_eval_ms_p50": pct([c.get("t_p_eval_ms") for c in sql_calls], 50),
-        "sql_eval_ms_p50": pct([c.get("t_eval_ms") for c in sql_calls], 50),
-    }
-
-
-def print_summary(summary: dict[str, Any]) -> None:
-    systems = [s for s in ("askwell", "peer") if summary.get(s)]
-    print("\nExecution accuracy")
-    print(f"{'grade':<8}" + "".join(f"{s:>18}" for s in systems))
-    for grade in (*GRADES, "all"):
-        cells = []
-        for s in systems:
-            a = summary[s]["accuracy"][grade]
-            cells.append(f"{a['right']}/{a['n']}" + (f" ({a['pct']:.1f}%)" if a["n"] else ""))
-        print(f"{grade:<8}" + "".join(f"{c:>18}" for c in cells))
-    for s in systems:
-        x = summary[s]
-        print(
-            f"{s}: needed >= 1 retry {x['needed_retry']} ({x['needed_retry_pct']}%), of which right "
-            f"{x['retried_then_right']}, still an error {x['retried_still_error']}; errors {x['errors']}; "
-            f"SQL prompt tokens p50 {x['sql_prompt_tokens_p50']}, "
-            f"completion p50 {x['sql_completion_tokens_p50']}"
-        )
-    print("\nLatency (ms) p50 / p90")
-    print(f"{'stage':<26}" + "".join(f"{s:>22}" for s in systems))
-    for stage in summary[systems[0]]["latency_ms"]:
-        cells = []
-        for s in systems:
-            v = summary[s]["latency_ms"].get(stage)
-            cells.append("-" if not v or v["p50"] is None else f"{v['p50']:.0f} / {v['p90']:.0f}")
-        print(f"{stage:<26}" + "".join(f"{c:>22}" for c in cells))
 
 
 # ----------------------------------------------------------------------------- main
@@ -387,60 +379,100 @@ def full_ddl(db: Path) -> str:
     return ";\n\n".join(r[0].strip() for r in rows) + ";"
 
 
-def ensure_db(db: Path, settings: Settings) -> str:
-    """Build the Chinook database at `db` unless it is there; its SQLAlchemy URL."""
+def ensure_chinook(db: Path, settings: Settings) -> None:
     if not db.is_file():
         fixture = find_fixture() or download_fixture(settings.data_dir / "cache")
         build_chinook(db, fixture=fixture)
-    return f"sqlite:///{db.resolve()}"
+
+
+def ensure_company(db: Path, settings: Settings) -> None:
+    if not db.is_file():
+        build_company(db)
+
+
+def require_file(db: Path, settings: Settings) -> None:
+    if not db.is_file():
+        raise SystemExit(f"no database at {db}")
+
+
+@dataclass(frozen=True)
+class Database:
+    questions: Path
+    db: Path
+    build: Callable[[Path, Settings], None]
+    notes: tuple[str, ...]  # the notes this database has; the first is the default
+
+
+DATABASES = {
+    "chinook": Database(
+        BENCH / "data" / "chinook_questions.jsonl",
+        BENCH / "out" / "chinook.sqlite",
+        ensure_chinook,
+        ("demo", "none"),
+    ),
+    # the new user's database: nothing was written for it, so it has no demo notes
+    "company": Database(
+        BENCH / "data" / "company_questions.jsonl",
+        BENCH / "out" / "company.sqlite",
+        ensure_company,
+        ("none",),
+    ),
+}
 
 
 @dataclass
 class Bench:
     settings: Settings
     url: str
-    schema: dict[str, Any]
-    config: dict[str, Any]
-    plan: SqlPlan
+    connector: BenchConnector
     model: TimedModel
-    knowledge: SqlKnowledge
-    deps: FlowDeps
+    deps: TurnDeps
     ddl: str
 
 
-async def prepare(db: Path, model_name: str | None = None) -> Bench:
-    """The demo connector as `askwell demo` sets it up, the model, and the stage's dependencies."""
-    settings = Settings(data_dir=REPO / "data")
-    url = ensure_db(db, settings)
-    schema = await introspect(url)  # what sql_service.refresh_schema stores in the config
-    config = {
-        "url": url,
-        "description": DEMO_DESCRIPTION,
-        "docs": DEMO_DOCS,
-        "examples": DEMO_EXAMPLES,
-        "schema": schema,
-    }
-    plan = SqlPlan(connector_id=uuid.uuid4(), url=url, dialect=config.get("dialect", "sqlite"), config=config)
+async def prepare(
+    db: Path, build: Callable[[Path, Settings], None], notes: str, model_name: str | None
+) -> Bench:
+    """The connector as the product sets it up (see text_to_sql_connector), the model, and the
+    stages' dependencies; `db` is an absolute path."""
+    settings = Settings(data_dir=REPO / "data", sql_sqlite_allowed_dirs=[db.parent])
+    build(db, settings)
+    connector = await connect(db, notes=notes, settings=settings, embedder=EmbedderRegistry(settings).get())
     model = TimedModel(ModelRegistry(settings).get(model_name or settings.default_model))
-    knowledge = SqlKnowledge(EmbedderRegistry(settings).get())
-    deps = FlowDeps(  # as chat/router.py builds them
-        session_factory=None,  # type: ignore[arg-type]  # the SQL stage touches neither sessions
-        memory=None,  # type: ignore[arg-type]  # nor memory
+    deps = TurnDeps(  # as Runtime.flow_deps builds them; the SQL stages open no Askwell session
+        session_factory=None,  # type: ignore[arg-type]
         model=model,  # type: ignore[arg-type]
         options=GenerationOptions(max_tokens=settings.max_answer_tokens, temperature=settings.temperature),
-        memory_turns=settings.memory_turns,
-        sql_knowledge=knowledge,
-        sql_max_rows=settings.sql_max_rows,
-        sql_timeout_s=settings.sql_timeout_s,
-        sql_retries=settings.sql_retries,
     )
-    return Bench(settings, url, schema, config, plan, model, knowledge, deps, full_ddl(db))
+    url = f"sqlite:///{db}"
+    return Bench(settings, url, connector, model, deps, full_ddl(db))
+
+
+def pick_questions(
+    questions: list[dict[str, Any]], ids: str | None, limit: int | None
+) -> list[dict[str, Any]]:
+    if ids:
+        wanted = set(ids.split(","))
+        questions = [q for q in questions if q["id"] in wanted]
+    if limit:
+        # the first N of each grade in turn, so a smoke run sees every grade
+        by_grade = {g: [q for q in questions if q["grade"] == g] for g in (*GRADES, REFUSE)}
+        mixed = [q for group in zip_longest(*by_grade.values()) for q in group if q]
+        questions = mixed[:limit]
+    return questions
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--questions", type=Path, default=BENCH / "data" / "chinook_questions.jsonl")
-    parser.add_argument("--db", type=Path, default=BENCH / "out" / "chinook.sqlite")
+    parser.add_argument(
+        "--db", default="chinook", help="chinook | company, or a SQLite file (with --questions)"
+    )
+    parser.add_argument(
+        "--questions", type=Path, default=None, help="default: the named database's questions"
+    )
+    parser.add_argument(
+        "--notes", choices=NOTES, default=None, help="default: demo for chinook, none otherwise"
+    )
     parser.add_argument("--model", default=None, help="default: the configured default model")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--ids", default=None, help="comma-separated question ids")
@@ -448,38 +480,42 @@ async def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
-    questions = load_questions(args.questions)
-    if args.ids:
-        wanted = set(args.ids.split(","))
-        questions = [q for q in questions if q["id"] in wanted]
-    if args.limit:
-        # the first N of each grade in turn, so a smoke run sees every grade
-        by_grade = {g: [q for q in questions if q["grade"] == g] for g in GRADES}
-        mixed = [q for group in zip_longest(*by_grade.values()) for q in group if q]
-        questions = mixed[: args.limit]
+    if args.db in DATABASES:
+        database = DATABASES[args.db]
+    elif args.questions is None:
+        parser.error("--db names a file: give its --questions too")
+    else:
+        database = Database(args.questions, Path(args.db), require_file, ("none", "demo"))
+    notes = args.notes or database.notes[0]
+    if notes not in database.notes:
+        parser.error(f"--db {args.db} has no {notes} notes (it has: {', '.join(database.notes)})")
+    questions = pick_questions(load_questions(args.questions or database.questions), args.ids, args.limit)
     systems = [args.only] if args.only else ["askwell", "peer"]
 
-    bench = await prepare(args.db, args.model)
-    settings, url, schema, config, plan = bench.settings, bench.url, bench.schema, bench.config, bench.plan
-    model, knowledge, deps, ddl = bench.model, bench.knowledge, bench.deps, bench.ddl
+    bench = await prepare(database.db.resolve(), database.build, notes, args.model)
+    settings, url, model = bench.settings, bench.url, bench.model
 
-    # warm-up: load the weights and embed the docs and examples once (cached per config, as in
-    # the server after its first question); timed, not scored
+    # warm-up: load the weights and embed the connector's schema, docs and examples once
+    # (cached per config, as in the server after its first question); timed, not scored
     warm: dict[str, float] = {}
     t = time.perf_counter()
     _ = [c async for c in model.stream([Message("user", "Say OK.")], GenerationOptions(max_tokens=2))]
     warm["model_load_and_first_call_ms"] = _ms(t)
-    t = time.perf_counter()
-    await knowledge.context_for("warm-up", config)
-    warm["first_context_for_ms"] = _ms(t)
+    if (knowledge := bench.connector.knowledge()) is not None:
+        t = time.perf_counter()
+        await knowledge.context_for("warm-up", bench.connector.config)
+        warm["first_context_for_ms"] = _ms(t)
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out_path = args.out or BENCH / "out" / f"text_to_sql-{stamp}.json"
+    name = args.db if args.db in DATABASES else Path(args.db).stem
+    out_path = args.out or BENCH / "out" / f"text_to_sql-{name}-{notes}-{stamp}.json"
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    terms = schema_terms(schema)
+    terms = schema_terms(bench.connector.config["schema"])
     report: dict[str, Any] = {
         "started_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "argv": sys.argv,
+        "database": name,
+        "notes": notes,
         "machine": machine(),
         "model": model.name,
         "settings": {
@@ -487,17 +523,21 @@ async def main() -> None:
             "sql_max_rows": settings.sql_max_rows,
             "answer_max_tokens": settings.max_answer_tokens,
             "answer_temperature": settings.temperature,
-            "sql_options": {"max_tokens": _SQL_OPTIONS.max_tokens, "temperature": _SQL_OPTIONS.temperature},
+            "sql_options": {"max_tokens": SQL_OPTIONS.max_tokens, "temperature": SQL_OPTIONS.temperature},
             "local_threads": settings.local_threads or os.cpu_count(),
             "context_window": model.context_window,
         },
+        "connector_config_keys": sorted(k for k, v in bench.connector.config.items() if v),
+        "system_prompt": bench.connector.system_prompt,
         "warm_up": warm,
-        "peer_prompt": {"system": PEER_SYSTEM, "ddl": ddl},
+        "peer_prompt": {"system": PEER_SYSTEM, "ddl": bench.ddl},
         "load_average": [],
         "results": [],
     }
     print(
-        f"{len(questions)} questions, systems {systems}, model {model.name}; writing {out_path}", flush=True
+        f"{len(questions)} questions on {name} (notes: {notes}), systems {systems}, model {model.name}; "
+        f"writing {out_path}",
+        flush=True,
     )
     for index, item in enumerate(questions, 1):
         golds = await gold_results(url, item)
@@ -505,28 +545,20 @@ async def main() -> None:
             "id": item["id"],
             "grade": item["grade"],
             "question": item["question"],
-            "gold_sql": item["sql"],
+            "gold_sql": item.get("sql"),
             "near_variant_of": item.get("near_variant_of"),
             "schema_terms_matched": matched_terms(item["question"], terms),
         }
         for system in systems:
             if system == "askwell":
-                result = await run_askwell(item["question"], plan, deps, model)
+                result = await run_askwell(item["question"], bench)
             else:
-                result = await run_peer(item["question"], ddl, url, model)
-            result["correct"] = score(item, golds, result)
+                result = await run_peer(item["question"], bench.ddl, url, model)
+            result["correct"] = score(item, golds, result, system)
             result["n_rows"] = None if result["rows"] is None else len(result["rows"])
             result["rows"] = None if result["rows"] is None else result["rows"][:20]  # keep the JSON small
             entry[system] = result
-            print(
-                f"[{index}/{len(questions)}] {item['id']} {item['grade']:<6} {system:<7} "
-                f"{'RIGHT' if result['correct'] else 'wrong'} retries={result['retries']} "
-                f"gen={'+'.join(f'{g / 1000:.1f}' for g in result['generate_ms'])}s "
-                f"answer={(result.get('answer_ms') or 0) / 1000:.1f}s "
-                f"total={result['total_ms'] / 1000:.1f}s load={os.getloadavg()[0]:.2f} "
-                f"{(result['error'] or '')[:100]}",
-                flush=True,
-            )
+            print(progress_line(index, len(questions), item, system, result), flush=True)
         report["load_average"].append(os.getloadavg())
         report["results"].append(entry)
         report["summary"] = {s: summarise(report["results"], s) for s in systems}
@@ -543,6 +575,22 @@ async def main() -> None:
     print_summary(report["summary"])
     print(f"\nload average (1 min) over the run: {report.get('load_average_1min')}")
     print(f"wrote {out_path}")
+
+
+def progress_line(index: int, total: int, item: dict[str, Any], system: str, result: dict[str, Any]) -> str:
+    extra = ""
+    if item["grade"] == REFUSE:
+        extra = f"did={result['did']} "
+    elif result.get("rewritten"):
+        extra = f"rewritten={result['rewritten']} "
+    return (
+        f"[{index}/{total}] {item['id']} {item['grade']:<6} {system:<7} "
+        f"{'RIGHT' if result['correct'] else 'wrong'} retries={result['retries']} "
+        f"gen={'+'.join(f'{(g or 0) / 1000:.1f}' for g in result['generate_ms'])}s "
+        f"answer={(result.get('answer_ms') or 0) / 1000:.1f}s "
+        f"total={result['total_ms'] / 1000:.1f}s load={os.getloadavg()[0]:.2f} "
+        f"{extra}{(result['error'] or '')[:100]}"
+    )
 
 
 if __name__ == "__main__":

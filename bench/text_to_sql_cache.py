@@ -30,7 +30,7 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from text_to_sql import load_questions, machine, prepare, run_askwell  # noqa: E402
+from text_to_sql import ensure_chinook, load_questions, machine, prepare, run_askwell  # noqa: E402
 
 from askwell.llm.base import GenerationOptions, Message  # noqa: E402
 
@@ -52,10 +52,11 @@ async def main() -> None:
     wanted = args.ids.split(",")
     by_id = {q["id"]: q for q in load_questions(args.questions)}
     questions = [by_id[i] for i in wanted]
-    bench = await prepare(args.db)
+    bench = await prepare(args.db.resolve(), ensure_chinook, "demo", None)
     model = bench.model
     _ = [c async for c in model.stream([Message("user", "Say OK.")], GenerationOptions(max_tokens=2))]
-    await bench.knowledge.context_for("warm-up", bench.config)
+    if (knowledge := bench.connector.knowledge()) is not None:
+        await knowledge.context_for("warm-up", bench.connector.config)
 
     report: dict[str, Any] = {
         "started_utc": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -71,7 +72,7 @@ async def main() -> None:
             inner._load().set_cache(LlamaRAMCache(capacity_bytes=args.capacity_mb << 20))
         rows = []
         for item in questions:
-            result = await run_askwell(item["question"], bench.plan, bench.deps, model)
+            result = await run_askwell(item["question"], bench)
             sql_calls = result["model_calls"][: len(result["generate_ms"])]
             rows.append(
                 {
