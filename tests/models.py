@@ -19,6 +19,12 @@ STUCK_ANALYST = "function:tests.models:stuck_analyst"  # writes the same broken 
 MISSPELLING_ANALYST = "function:tests.models:misspelling_analyst"  # a column name one letter off
 # Looks for a title no employee has, and the right one once the retry prompt lists the titles.
 LITERAL_ANALYST = "function:tests.models:literal_analyst"
+# Ranks the top five genres and calls the first one's count "a total" (as the 1.5B model did).
+MISSTATING_ANALYST = "function:tests.models:misstating_analyst"
+_TOP_GENRES = (
+    "SELECT g.Name AS genre, COUNT(*) AS tracks FROM Track t JOIN Genre g ON g.GenreId = t.GenreId "
+    "GROUP BY g.Name ORDER BY tracks DESC LIMIT 5"
+)
 
 _EXAMPLE = re.compile(r"^Question: ([^\n]+)\nSQL: (.+?)(?=\n\n|\Z)", re.M | re.S)
 _BROKEN = "```sql\nSELEC broken FROM\n```"
@@ -51,6 +57,15 @@ def literal_analyst(messages: list[Message], options: GenerationOptions) -> str:
     return analyst(messages, options)
 
 
+def misstating_analyst(messages: list[Message], options: GenerationOptions) -> str:
+    if _writes_sql(messages):
+        return f"```sql\n{_TOP_GENRES}\n```"
+    if messages and "from the query result" in messages[0].content:
+        first = messages[-1].content.split("Result:\n", 1)[-1].splitlines()[1].split(" | ")
+        return f"The top genre is {first[0]}. The five genres have a total of {first[1]} tracks."
+    return analyst(messages, options)
+
+
 def _writes_sql(messages: list[Message]) -> bool:
     return bool(messages) and "Reply with the SQL only" in messages[0].content
 
@@ -67,7 +82,10 @@ def _sql_route_reply(messages: list[Message]) -> str | None:
         chosen = next((sql for q, sql in examples if q.strip().lower() == question.lower()), None)
         return f"```sql\n{chosen or (examples[0][1] if examples else 'SELECT 1')}\n```"
     if "from the query result" in system:
-        lines = last.split("Result:\n", 1)[-1].splitlines()
+        lines = [line for line in last.split("Result:\n", 1)[-1].splitlines() if not line.startswith("(")]
         first = lines[1] if len(lines) > 1 else "none"
-        return f"The result has {max(len(lines) - 1, 0)} rows. First row: {first}."
+        total = re.search(r"^\((\d+) rows", last, re.M)  # more rows than the prompt shows
+        return (
+            f"The result has {total.group(1) if total else max(len(lines) - 1, 0)} rows. First row: {first}."
+        )
     return None

@@ -12,7 +12,14 @@ import pytest
 
 from tests.conftest import answer_text, chat, create_assistant, new_session_id
 from tests.documents.helpers import documents_assistant, upload, wait_for_ingestion
-from tests.models import ANALYST, LITERAL_ANALYST, MISSPELLING_ANALYST, RETRYING_ANALYST, STUCK_ANALYST
+from tests.models import (
+    ANALYST,
+    LITERAL_ANALYST,
+    MISSPELLING_ANALYST,
+    MISSTATING_ANALYST,
+    RETRYING_ANALYST,
+    STUCK_ANALYST,
+)
 from tests.sql.conftest import sql_assistant
 
 
@@ -185,6 +192,33 @@ async def test_no_rows_for_a_value_the_column_never_holds_is_retried_with_its_va
     assert "no rows" in steps["sql_1"]["metadata"]["after_error"]
     table = next(e for e in events if e["type"] == "table")
     assert table["row_count"] == 3 and "error" not in [e["type"] for e in events]
+
+
+async def test_a_ranking_is_a_bar_chart_and_a_misstated_total_is_corrected(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], chinook: Path
+) -> None:
+    assistant, _ = await sql_assistant(
+        client, admin_headers, f"sqlite:///{chinook}", model=MISSTATING_ANALYST
+    )
+    events = await chat(
+        client,
+        assistant_id=assistant["id"],
+        session_id=new_session_id(),
+        message="Which 5 genres have the most tracks?",
+    )
+    chart = next(e for e in events if e["type"] == "visualization")["visualization"]
+    assert chart["viz_type"] == "bar"  # five of 25 genres: no pie
+    rows = next(e for e in events if e["type"] == "table")["rows"]
+    total = sum(count for _, count in rows)
+    assert (
+        answer_text(events)
+        == f"The top genre is {rows[0][0]}. The five genres have a total of {total} tracks."
+    )
+    answer = next(
+        e for e in events if e["type"] == "step" and e["step_id"] == "answer" and e["status"] == "done"
+    )
+    assert answer["metadata"]["corrected"] == [f"{rows[0][1]} -> {total} (the total, not one row)"]
+    assert answer["metadata"]["figures"] == 1  # "five" is a word, not a figure
 
 
 async def test_tables_outside_the_allow_list_are_refused(

@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 NOTHING_LEFT = "The result is in the table above."
-MAX_PAIRS_ROWS = 30  # pairwise differences and ratios over at most this many rows
+# Pairwise differences and ratios over at most this many rows: beyond, so many numbers follow
+# from some pair that the check would let nearly anything through.
+MAX_PAIRS_ROWS = 10
 APPROXIMATE = 0.02
 
 _NUMBER = re.compile(

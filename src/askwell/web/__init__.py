@@ -40,8 +40,12 @@ class _AppFiles(StaticFiles):
         return response
 
 
+# Machine endpoints: a miss there is a 404 or 405 for the client, never the web app's page.
+API_PREFIXES = ("/api", "/v1", "/mcp")
+
+
 class WebApp:
-    """ASGI app mounted at `/`, after the API routes: the web app, never for `/api`."""
+    """ASGI app mounted at `/`, after the API routes: the web app, never for API_PREFIXES."""
 
     def __init__(self, directory: Path, routes: list[BaseRoute]) -> None:
         self._files = _AppFiles(directory=directory, html=True)
@@ -49,7 +53,7 @@ class WebApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] == "http" and (path == "/api" or path.startswith("/api/")):
+        if scope["type"] == "http" and any(path == p or path.startswith(p + "/") for p in API_PREFIXES):
             raise self._api_miss(scope)
         await self._files(scope, receive, send)
 
