@@ -9,11 +9,19 @@ import re
 _VERBS = (
     r"delete|remove|drop|truncate|update|insert|add(?!\s+up)|create|alter|modify|rename|erase|wipe|purge|"
     r"overwrite|replace|cancel|edit|merge|grant|revoke|"
+    # Changes stated as what to do to the data ("raise every salary by 5%", "mark it as paid").
+    r"raise|increase|decrease|lower|reduce|cut|set|mark|reset|clear|assign|reassign|move|transfer|"
+    r"archive|restore|correct|fix|change|apply|get\s+rid\s+of|"
     r"supprime[rz]?|efface[rz]?|modifie[rz]?|ajoute[rz]?|"  # fr
     r"lösche|loesche|entferne|ändere|aendere|füge|"  # de
     r"borra|elimina|actualiza|inserta|modifica"  # es / it
 )
-_IMPERATIVE = re.compile(rf"^\s*(please\s+|pls\s+|kindly\s+)?({_VERBS})\b", re.IGNORECASE)
+# At the start of the request or of any clause of it ("They are clutter, get rid of them").
+_IMPERATIVE = re.compile(
+    rf"(^|[.,;:!]\s*|\b(then|and|so)\s+)(please\s+|pls\s+|kindly\s+|just\s+)?({_VERBS})\b"
+    r"(?!\s*\?|\s+(of|in|from|between)\b)",  # "Set of products?", "Increase in sales per year"
+    re.IGNORECASE,
+)
 _WISH_VERBS = rf"{_VERBS}|change|set"
 _WISH = re.compile(
     rf"\b(can|could|would|will)\s+you\s+(please\s+)?({_WISH_VERBS})\b"
