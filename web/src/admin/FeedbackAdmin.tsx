@@ -9,6 +9,7 @@ import { saveBlob } from "../lib/download";
 import { navigate, useLocation } from "../lib/router";
 import { exactTime, relativeTime } from "../lib/time";
 import { useAction } from "../lib/useAction";
+import { AssistantPicker } from "./AssistantPicker";
 
 const PAGE_SIZE = 25;
 const EXCERPT = 160;
@@ -131,24 +132,16 @@ export function FeedbackAdmin() {
     <section aria-labelledby="feedback-heading">
       <div className="section-head">
         <h1 id="feedback-heading">Feedback</h1>
-        <div className="field inline">
-          <label htmlFor="feedback-assistant">Assistant</label>
-          <select
-            id="feedback-assistant"
-            value={selectedId ?? ""}
-            onChange={(e) => {
-              setOffset(0);
-              setPage(null);
-              navigate(`/admin/feedback?assistant=${e.target.value}`, { replace: true });
-            }}
-          >
-            {(assistants ?? []).map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <AssistantPicker
+          id="feedback-assistant"
+          assistants={assistants ?? []}
+          value={selectedId ?? ""}
+          onChange={(id) => {
+            setOffset(0);
+            setPage(null);
+            navigate(`/admin/feedback?assistant=${id}`, { replace: true });
+          }}
+        />
       </div>
 
       <div className="feedback-filters" role="group" aria-label="Filters">

@@ -5,6 +5,7 @@ import { ErrorText } from "../components/Feedback";
 import { IconDatabase, IconTrash } from "../components/Icons";
 import { navigate, useLocation } from "../lib/router";
 import { useAction } from "../lib/useAction";
+import { AssistantPicker } from "./AssistantPicker";
 import { DocumentsConnector } from "./DocumentsConnector";
 import { SqlConnectorForm } from "./SqlConnectorForm";
 
@@ -124,20 +125,12 @@ export function KnowledgeAdmin() {
     <section aria-labelledby="knowledge-heading">
       <div className="section-head">
         <h1 id="knowledge-heading">Knowledge</h1>
-        <div className="field inline">
-          <label htmlFor="knowledge-assistant">Assistant</label>
-          <select
-            id="knowledge-assistant"
-            value={selected?.id ?? ""}
-            onChange={(e) => navigate(`/admin/knowledge?assistant=${e.target.value}`, { replace: true })}
-          >
-            {(assistants ?? []).map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <AssistantPicker
+          id="knowledge-assistant"
+          assistants={assistants ?? []}
+          value={selected?.id ?? ""}
+          onChange={(id) => navigate(`/admin/knowledge?assistant=${id}`, { replace: true })}
+        />
       </div>
       <ErrorText error={error} />
       {unavailable && (
