@@ -8,16 +8,10 @@ import time
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.documents.helpers import documents_assistant, upload, wait_for_ingestion
 
 BREAKS = "function:tests.models:breaks_on_request"
-
-
-@pytest.fixture
-def backend() -> str:
-    return "sqlite"  # the queue and the turn are the same on both; the slice's ingest dominates
 
 
 def _jsonl(rows: list[dict[str, Any]]) -> bytes:

@@ -82,7 +82,7 @@ async def start_run(
     await session.commit()
     await runtime.jobs.send([job_id])
     await session.refresh(run)
-    return _run_read(run)
+    return EvalRunRead.of(run)
 
 
 @router.get("/assistants/{assistant_id}/evaluation-runs", response_model=list[EvalRunRead])
@@ -100,13 +100,13 @@ async def list_runs(
         session=session, assistant_id=assistant_id, set_id=set_id, limit=limit, offset=offset
     )
     response.headers["X-Total-Count"] = str(total)
-    return [_run_read(run) for run in runs]
+    return [EvalRunRead.of(run) for run in runs]
 
 
 @router.get("/evaluation-runs/{run_id}", response_model=EvalRunRead)
 async def get_run(run_id: uuid.UUID, _admin: AdminUser, session: SessionDep) -> object:
     """One run: status, progress, settings used and metrics."""
-    return _run_read(await service.get_run(session=session, run_id=run_id))
+    return EvalRunRead.of(await service.get_run(session=session, run_id=run_id))
 
 
 @router.get("/evaluation-runs/{run_id}/questions", response_model=EvalResultPage)
@@ -132,10 +132,3 @@ async def delete_run(run_id: uuid.UUID, _admin: AdminUser, session: SessionDep) 
     await service.delete_run(session=session, run_id=run_id)
     await session.commit()
     return Response(status_code=204)
-
-
-def _run_read(run: object) -> EvalRunRead:
-    read = EvalRunRead.model_validate(run)
-    if read.metrics is not None and not read.metrics.questions and read.status != "done":
-        read.metrics = None  # no numbers before the run has them
-    return read

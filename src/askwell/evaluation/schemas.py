@@ -99,6 +99,14 @@ class EvalRunRead(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
 
+    @classmethod
+    def of(cls, run: object) -> EvalRunRead:
+        """A stored run; its metrics are null until the run has them."""
+        read = cls.model_validate(run)
+        if read.status != "done" and read.metrics is not None and not read.metrics.questions:
+            read.metrics = None
+        return read
+
 
 class RetrievedDocument(BaseModel):
     name: str
