@@ -128,6 +128,13 @@ async def test_a_run_scores_retrieval_answers_and_citations(
     assert (
         await client.get(f"/api/v1/evaluation-runs/{run['id']}", headers=admin_headers)
     ).status_code == 404
+    # Deleting the set takes its runs with it.
+    again = await client.post(f"/api/v1/evaluation-sets/{eval_set['id']}/runs", headers=admin_headers)
+    await _finished(client, admin_headers, again.json()["id"])
+    deleted = await client.delete(f"/api/v1/evaluation-sets/{eval_set['id']}", headers=admin_headers)
+    assert deleted.status_code == 204
+    gone = await client.get(f"/api/v1/evaluation-runs/{again.json()['id']}", headers=admin_headers)
+    assert gone.status_code == 404
 
 
 async def test_a_malformed_set_is_refused_with_line_numbers(

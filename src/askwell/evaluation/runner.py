@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from askwell.assistants.models import Assistant
 from askwell.assistants.schemas import RetrievalSettings
@@ -82,55 +83,78 @@ async def run_evaluation(runtime: Runtime, run_id: uuid.UUID) -> None:
 
     Idempotent: a retried job starts the run over (its earlier results are replaced).
     """
-    async with runtime.session_factory() as session:
-        run = await session.get(EvalRun, run_id)
-        if run is None:
-            return  # deleted before it ran
-        eval_set = await session.get(EvalSet, run.set_id)
-        assistant = await session.get(Assistant, run.assistant_id)
-        user = await session.get(User, run.user_id) if run.user_id else None
-        assert eval_set is not None and assistant is not None  # cascades delete the run with them
-        items = eval_set.items[: run.total or None]
-        await session.execute(delete(EvalResult).where(EvalResult.run_id == run_id))
-        run.status, run.started_at, run.completed, run.failed_questions = RunStatus.RUNNING, utcnow(), 0, 0
-        run.total, run.settings = len(items), run_settings(runtime, assistant)
-        await session.commit()
-        session.expunge(assistant)
-        if user is not None:
-            session.expunge(user)
+    begun = await _begin(runtime, run_id)
+    if begun is None:
+        return  # deleted before it ran
+    assistant, user, items = begun
     stored: list[dict[str, Any]] = []
     for position, item in enumerate(items):
         outcome = await _question(runtime, run_id, assistant, user, item, position)
         stored.append({"scores": outcome.scores, "latency_ms": outcome.latency_ms, "error": outcome.error})
-        async with runtime.session_factory() as session:
-            session.add(
-                EvalResult(
-                    run_id=run_id,
-                    position=position,
-                    question=item["question"],
-                    expected={k: v for k, v in item.items() if k != "question"},
-                    retrieved=outcome.retrieved,
-                    answer=outcome.answer,
-                    citations=outcome.citations,
-                    sql=outcome.sql,
-                    sql_result=outcome.sql_result,
-                    latency_ms=outcome.latency_ms,
-                    scores=outcome.scores,
-                    error=outcome.error,
-                )
-            )
-            run = await session.get(EvalRun, run_id)
-            if run is None:
-                return  # deleted while it ran: stop
-            run.completed = position + 1
-            run.failed_questions += outcome.error is not None
-            await session.commit()
+        if not await _store(runtime, run_id, position, item, outcome):
+            return  # deleted while it ran: stop
     async with runtime.session_factory() as session:
         run = await session.get(EvalRun, run_id)
         if run is not None:
             run.metrics = scoring.run_metrics(stored).model_dump()
             run.status, run.finished_at = RunStatus.DONE, utcnow()
             await session.commit()
+
+
+async def _begin(
+    runtime: Runtime, run_id: uuid.UUID
+) -> tuple[Assistant, User | None, list[dict[str, Any]]] | None:
+    """Mark the run running with its settings, drop earlier results; what the questions need."""
+    async with runtime.session_factory() as session:
+        run = await session.get(EvalRun, run_id)
+        if run is None:
+            return None
+        eval_set = await session.get(EvalSet, run.set_id)
+        assistant = await session.get(Assistant, run.assistant_id)
+        user = await session.get(User, run.user_id) if run.user_id else None
+        assert eval_set is not None and assistant is not None  # deleting either deletes the run
+        items = eval_set.items[: run.total or None]
+        await session.execute(delete(EvalResult).where(EvalResult.run_id == run_id))
+        run.status, run.started_at, run.completed, run.failed_questions = RunStatus.RUNNING, utcnow(), 0, 0
+        run.total, run.settings = len(items), run_settings(runtime, assistant)
+        await session.commit()
+        session.expunge(assistant)  # read after the session: plain attributes, all loaded
+        if user is not None:
+            session.expunge(user)
+    return assistant, user, items
+
+
+async def _store(
+    runtime: Runtime, run_id: uuid.UUID, position: int, item: dict[str, Any], outcome: QuestionOutcome
+) -> bool:
+    """Store one question's result and the run's progress; False when the run is gone."""
+    async with runtime.session_factory() as session:
+        run = await session.get(EvalRun, run_id)
+        if run is None:
+            return False
+        session.add(
+            EvalResult(
+                run_id=run_id,
+                position=position,
+                question=item["question"],
+                expected={k: v for k, v in item.items() if k != "question"},
+                retrieved=outcome.retrieved,
+                answer=outcome.answer,
+                citations=outcome.citations,
+                sql=outcome.sql,
+                sql_result=outcome.sql_result,
+                latency_ms=outcome.latency_ms,
+                scores=outcome.scores,
+                error=outcome.error,
+            )
+        )
+        run.completed = position + 1
+        run.failed_questions += outcome.error is not None
+        try:
+            await session.commit()
+        except IntegrityError:  # the run was deleted between the read and the write
+            return False
+    return True
 
 
 async def _question(
