@@ -41,7 +41,8 @@ share one model instance with the product's prompt-state cache (`local_prompt_ca
 peer's full schema) can be reused from one question to the next; `ASKWELL_LOCAL_PROMPT_CACHE_MB=0`
 turns it off for both.
 
-Scoring (bench/text_to_sql_score.py): a query is right when its result equals a gold result:
+Scoring (askwell.evaluation.sql_match, shared with the built-in evaluation): a query is right
+when its result equals a gold result:
 values normalised (numbers rounded to 2 decimals; numeric text as numbers), every gold column
 matched by a distinct predicted column in any order (extra predicted columns allowed), rows
 compared as multisets, in order only when the gold query has a top-level ORDER BY (or in the
@@ -90,10 +91,10 @@ sys.path[:0] = [str(BENCH), str(BENCH / "data")]
 from company_db import build as build_company  # noqa: E402
 from text_to_sql_connector import NOTES, BenchConnector, connect  # noqa: E402
 from text_to_sql_report import GRADES, REFUSE, print_summary, summarise  # noqa: E402
-from text_to_sql_score import is_ordered, matches  # noqa: E402
 
 from askwell.embeddings.registry import EmbedderRegistry  # noqa: E402
 from askwell.errors import AskwellError  # noqa: E402
+from askwell.evaluation.sql_match import is_ordered, matches  # noqa: E402
 from askwell.llm.base import ChatModel, GenerationOptions, Message, ModelChunk  # noqa: E402
 from askwell.llm.registry import ModelRegistry  # noqa: E402
 from askwell.settings import Settings  # noqa: E402
@@ -325,7 +326,7 @@ async def gold_results(url: str, item: dict[str, Any]) -> list[Gold]:
 
 
 def score(item: dict[str, Any], golds: Sequence[Gold], out: dict[str, Any], system: str) -> bool:
-    """Right when the result matches any gold (see text_to_sql_score for the rule). A write
+    """Right when the result matches any gold (see askwell.evaluation.sql_match for the rule). A write
     request is handled right by Askwell when it ends in the read-only answer with no error
     event, by the peer when it runs no write."""
     if item["grade"] == REFUSE:

@@ -89,3 +89,10 @@ def _sql_route_reply(messages: list[Message]) -> str | None:
             f"The result has {total.group(1) if total else max(len(lines) - 1, 0)} rows. First row: {first}."
         )
     return None
+
+
+def breaks_on_request(messages: list[Message], options: GenerationOptions) -> str:
+    """Answers like `scripted:echo`, but fails on a question that asks it to (evaluation tests)."""
+    if "please break here" in messages[-1].content:
+        raise RuntimeError("the model broke on purpose")
+    return compose_answer(messages)

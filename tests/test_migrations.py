@@ -31,8 +31,11 @@ MODEL_TABLES = {
     "api_keys",
     "api_key_sessions",
     "message_feedback",
+    "eval_sets",
+    "eval_runs",
+    "eval_results",
 }
-HEAD = "0009_feedback"
+HEAD = "0010_evaluation"
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from askwell.connectors.kinds import kind_routers
 from askwell.connectors.router import router as connectors_router
 from askwell.deps import shared_rate_limiter
 from askwell.errors import AskwellError, TooManyRequests
+from askwell.evaluation.router import router as evaluation_router
 from askwell.jobs.router import router as jobs_router
 from askwell.llm.router import router as models_router
 from askwell.mcp_server.http import McpEndpoint
@@ -115,6 +116,7 @@ def create_app(
         assistants_router,
         chat_router,
         feedback_router,
+        evaluation_router,
         models_router,
         connectors_router,
         jobs_router,

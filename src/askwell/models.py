@@ -7,6 +7,7 @@ from askwell.chat.models import ChatMessage, ChatSession, MessageFeedback
 from askwell.connectors.models import Connector
 from askwell.db import Base
 from askwell.documents.models import Chunk, Document
+from askwell.evaluation.models import EvalResult, EvalRun, EvalSet
 from askwell.files.models import StoredFile, StoredFileChunk
 from askwell.jobs.models import Job
 
@@ -21,6 +22,9 @@ __all__ = [
     "Chunk",
     "Connector",
     "Document",
+    "EvalResult",
+    "EvalRun",
+    "EvalSet",
     "Job",
     "MessageFeedback",
     "StoredFile",

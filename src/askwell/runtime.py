@@ -19,6 +19,7 @@ from askwell.documents.retrieval.service import Retriever
 from askwell.documents.retrieval.vector_pg import ensure_hnsw_index
 from askwell.embeddings.base import Embedder
 from askwell.embeddings.registry import EmbedderRegistry
+from askwell.evaluation.tasks import evaluation_tasks
 from askwell.files.base import FileStore
 from askwell.files.registry import create_file_store
 from askwell.jobs.queue import JobQueue
@@ -130,6 +131,7 @@ class Runtime:
             jobs.register(kind.tasks())
             for check in kind.checks():
                 jobs.add_check(check)
+        jobs.register(evaluation_tasks(runtime))
         if start_jobs:
             await jobs.start()
         return runtime

@@ -17,6 +17,7 @@ from askwell.settings import Settings
 from tests.conftest import bearer, create_assistant, login, new_session_id, register
 from tests.documents.helpers import upload, wait_for_ingestion
 
+EVAL_SET = b'{"question": "What is in the text?", "expected_documents": ["fine.md"]}\n'
 PRINCIPALS = ("anonymous", "member", "other", "admin", "deactivated", "expired", "key")
 
 
@@ -55,6 +56,15 @@ class World:
     async def fresh_api_key(self) -> str:
         body = {"name": _name("key"), "assistant_ids": [self.ids["assistant"]], "actions": ["chat", "search"]}
         return str((await self.as_admin("POST", "/api/v1/api-keys", json=body))["id"])
+
+    async def fresh_eval_set(self) -> str:
+        path = f"/api/v1/assistants/{self.ids['assistant']}/evaluation-sets"
+        files = {"file": ("set.jsonl", EVAL_SET, "application/x-ndjson")}
+        return str((await self.as_admin("POST", path, files=files))["id"])
+
+    async def fresh_eval_run(self) -> str:
+        set_id = self.ids.get("eval_set") or await self.fresh_eval_set()
+        return str((await self.as_admin("POST", f"/api/v1/evaluation-sets/{set_id}/runs"))["id"])
 
     async def fresh_session(self, principal: str = "member") -> str:
         """A session with one message, owned by `principal`."""
@@ -122,6 +132,8 @@ async def build_world(client: httpx.AsyncClient, settings: Settings) -> World:
     path = f"/api/v1/assistants/{world.ids['assistant']}/connectors"
     world.ids["sql_connector"] = str((await world.as_admin("POST", path, json=sql))["id"])
     world.ids["session"] = await world.fresh_session("member")
+    world.ids["eval_set"] = await world.fresh_eval_set()
+    world.ids["eval_run"] = await world.fresh_eval_run()
     key = await world.as_admin(
         "POST",
         "/api/v1/api-keys",

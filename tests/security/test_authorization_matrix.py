@@ -19,7 +19,7 @@ import pytest
 
 from askwell.app import create_app
 from askwell.settings import Settings
-from tests.security.authorization import PRINCIPALS, World, build_world
+from tests.security.authorization import EVAL_SET, PRINCIPALS, World, build_world
 
 # anonymous: no token. member: the session's owner. other: another member. admin.
 # deactivated: an account deactivated after it logged in, with that token.
@@ -61,6 +61,14 @@ DELETE  /api/v1/chat/{session_id}/messages/{message_id}/feedback 404 204 404 404
 GET     /api/v1/chat/{session_id}/export              404       200    404   404   404         404  404
 GET     /api/v1/assistants/{assistant_id}/feedback    401       403    403   200   401         401  403
 GET     /api/v1/assistants/{assistant_id}/feedback/export 401   403    403   200   401         401  403
+POST    /api/v1/assistants/{assistant_id}/evaluation-sets 401   403    403   201   401         401  403
+GET     /api/v1/assistants/{assistant_id}/evaluation-sets 401   403    403   200   401         401  403
+DELETE  /api/v1/evaluation-sets/{set_id}              401       403    403   204   401         401  403
+POST    /api/v1/evaluation-sets/{set_id}/runs         401       403    403   202   401         401  403
+GET     /api/v1/assistants/{assistant_id}/evaluation-runs 401   403    403   200   401         401  403
+GET     /api/v1/evaluation-runs/{run_id}              401       403    403   200   401         401  403
+GET     /api/v1/evaluation-runs/{run_id}/questions    401       403    403   200   401         401  403
+DELETE  /api/v1/evaluation-runs/{run_id}              401       403    403   204   401         401  403
 GET     /api/v1/assistants/{assistant_id}/connectors  401       403    403   200   401         401  403
 POST    /api/v1/assistants/{assistant_id}/connectors  401       403    403   201   401         401  403
 GET     /api/v1/connectors/{connector_id}             401       403    403   200   401         401  403
@@ -153,6 +161,16 @@ async def _revoke_key(world: World, principal: str) -> Request:
     return f"/api/v1/api-keys/{key}/revoke", {}
 
 
+async def _delete_eval_set(world: World, principal: str) -> Request:
+    eval_set = await world.fresh_eval_set() if principal == "admin" else world.ids["eval_set"]
+    return f"/api/v1/evaluation-sets/{eval_set}", {}
+
+
+async def _delete_eval_run(world: World, principal: str) -> Request:
+    run = await world.fresh_eval_run() if principal == "admin" else world.ids["eval_run"]
+    return f"/api/v1/evaluation-runs/{run}", {}
+
+
 async def _bot_message(world: World, session: str) -> str:
     history = await world.call("member", "GET", f"/api/v1/chat/{session}/history")
     return str(history.json()["messages"][1]["id"])
@@ -215,6 +233,23 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("GET", "/api/v1/assistants/{assistant_id}/feedback/export"): _fixed(
         "/api/v1/assistants/{assistant}/feedback/export"
     ),
+    ("POST", "/api/v1/assistants/{assistant_id}/evaluation-sets"): _fixed(
+        "/api/v1/assistants/{assistant}/evaluation-sets",
+        files={"file": ("set.jsonl", EVAL_SET, "application/x-ndjson")},
+    ),
+    ("GET", "/api/v1/assistants/{assistant_id}/evaluation-sets"): _fixed(
+        "/api/v1/assistants/{assistant}/evaluation-sets"
+    ),
+    ("DELETE", "/api/v1/evaluation-sets/{set_id}"): _delete_eval_set,
+    ("POST", "/api/v1/evaluation-sets/{set_id}/runs"): _fixed("/api/v1/evaluation-sets/{eval_set}/runs"),
+    ("GET", "/api/v1/assistants/{assistant_id}/evaluation-runs"): _fixed(
+        "/api/v1/assistants/{assistant}/evaluation-runs"
+    ),
+    ("GET", "/api/v1/evaluation-runs/{run_id}"): _fixed("/api/v1/evaluation-runs/{eval_run}"),
+    ("GET", "/api/v1/evaluation-runs/{run_id}/questions"): _fixed(
+        "/api/v1/evaluation-runs/{eval_run}/questions"
+    ),
+    ("DELETE", "/api/v1/evaluation-runs/{run_id}"): _delete_eval_run,
     ("GET", "/api/v1/assistants/{assistant_id}/connectors"): _fixed(
         "/api/v1/assistants/{assistant}/connectors"
     ),
@@ -326,7 +361,13 @@ async def test_each_principal_gets_the_status_the_matrix_says(
     assert not wrong, "\n".join(wrong)
 
     # The refused calls changed nothing: the shared resources are still there and whole.
-    for path in ("assistants/{assistant}", "connectors/{connector}", "documents/{document}"):
+    shared = (
+        "assistants/{assistant}",
+        "connectors/{connector}",
+        "documents/{document}",
+        "evaluation-runs/{eval_run}",
+    )
+    for path in shared:
         assert (await world.call("admin", "GET", "/api/v1/" + path.format(**world.ids))).status_code == 200
     history = await world.call("member", "GET", f"/api/v1/chat/{world.ids['session']}/history")
     assert len(history.json()["messages"]) == 2

@@ -1,4 +1,6 @@
-"""Execution accuracy for bench/text_to_sql.py: does a generated query's result equal the gold one?
+"""Execution accuracy: does a generated query's result equal the gold one?
+
+Shared by bench/text_to_sql.py and the built-in evaluation (askwell.evaluation.runner).
 
 The rule (documented in text_to_sql.py and bench/RESULTS.md):
 
