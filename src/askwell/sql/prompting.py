@@ -59,8 +59,12 @@ def retry_messages(
     """
     system, user = original
     head, marker, question = user.content.rpartition("\n\nQuestion: ")
+    # After a copy, the failed queries are left out: shown them, the model writes them again.
     tried = "\n\n".join(
-        f"```sql\n{f.sql}\n```\nError: {f.error}" + (f"\nFix: {f.hint}" if f.hint else "") for f in failures
+        ("" if repeated else f"```sql\n{f.sql}\n```\n")
+        + f"Error: {f.error}"
+        + (f"\nFix: {f.hint}" if f.hint else "")
+        for f in failures
     )
     instruction = f"{REPEAT_INSTRUCTION} {RETRY_INSTRUCTION}" if repeated else RETRY_INSTRUCTION
     note = f"Earlier queries for this question failed:\n{tried}\n\n{instruction}"
@@ -68,7 +72,7 @@ def retry_messages(
 
 
 RETRY_INSTRUCTION = "Write a different query that avoids these errors."
-REPEAT_INSTRUCTION = "You wrote a failed query again: change it as the Fix lines say."
+REPEAT_INSTRUCTION = "You wrote a failed query again: write a new one, changed as the Fix lines say."
 
 
 def extract_sql(reply: str) -> str:

@@ -126,7 +126,7 @@ def diagnose(error: str, sql: str, *, dialect: str, tables: list[dict[str, Any]]
         match = pattern.search(error)
         if match is None:
             continue
-        name = next((g for g in match.groups() if g), "")
+        name = next((g for g in match.groups() if g), "").rstrip(".")  # "no such column: a.b. a stands"
         if kind == "unknown_column":
             return _unknown_column(name, sql, dialect, tables)
         if kind == "unknown_table":
@@ -196,6 +196,9 @@ def _unknown_column(name: str, sql: str, dialect: str, tables: list[dict[str, An
         if fixed is not None:
             return Diagnosis("unknown_column", fixed_sql=fixed, fix=f"{column} -> {close[0]}")
     holders = [t["name"] for t in tables if any(c["name"].lower() == column.lower() for c in t["columns"])]
+    joins = [j for h in holders if (j := _join_to(h, read, tables))]
+    if joins:  # the table that has it is one foreign key away: say how to join it
+        return Diagnosis("unknown_column", f"{column} is a column of {joins[0][0]}: {joins[0][1]}.")
     if holders:
         return Diagnosis("unknown_column", f"{column} is a column of {', '.join(holders)}: join that table.")
     near = difflib.get_close_matches(
@@ -216,7 +219,34 @@ def _unknown_table(name: str, sql: str, dialect: str, tables: list[dict[str, Any
         fixed = _rename(root, exp.Table, table, close[0], dialect)
         if fixed is not None:
             return Diagnosis("unknown_table", fixed_sql=fixed, fix=f"{table} -> {close[0]}")
+    # An invented table (Address, SupportRep) whose columns, as the query uses them, all belong
+    # to one real table: that table is meant (T2.City and T2.Country of "Address" are Customer's).
+    used = _columns_through(root, table) if root is not None else set()
+    owners = [t["name"] for t in tables if used and used <= {c["name"].lower() for c in t["columns"]}]
+    if root is not None and len(owners) == 1:
+        fixed = _rename(root, exp.Table, table, owners[0], dialect)
+        if fixed is not None:
+            why = f"the only table with {', '.join(sorted(used))}"
+            return Diagnosis("unknown_table", fixed_sql=fixed, fix=f"{table} -> {owners[0]} ({why})")
     return Diagnosis("unknown_table", f"There is no table {table}; the tables are {', '.join(names[:30])}.")
+
+
+def _columns_through(root: exp.Expr, table: str) -> set[str]:
+    """The columns the query reads through the aliases of `table` (lower-cased)."""
+    aliases = {t.alias_or_name.lower() for t in root.find_all(exp.Table) if t.name.lower() == table.lower()}
+    return {c.name.lower() for c in root.find_all(exp.Column) if c.table and c.table.lower() in aliases}
+
+
+def _join_to(holder: str, read: set[str], tables: list[dict[str, Any]]) -> tuple[str, str] | None:
+    """How to join `holder` to a table the query reads, from a foreign key between them."""
+    for t in tables:
+        for fk in t.get("foreign_keys", []):
+            ends = (t["name"].lower(), fk["references"].lower())
+            if holder.lower() in ends and (set(ends) - {holder.lower()}) & read:
+                pairs = zip(fk["columns"], fk["ref_columns"], strict=False)
+                on = " AND ".join(f"{t['name']}.{a} = {fk['references']}.{b}" for a, b in pairs)
+                return holder, f"JOIN {holder} ON {on}"
+    return None
 
 
 def _rename(root: exp.Expr, kind: type[exp.Expr], old: str, new: str, dialect: str) -> str | None:
