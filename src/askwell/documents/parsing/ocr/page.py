@@ -19,7 +19,9 @@ def read_page(engine: OcrEngine, image: Image.Image, *, page: int, dpi: float) -
     image = _flattened(image)
     scale = min(1.0, MAX_SIDE / max(image.size))
     if scale < 1.0:
-        image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
+        image = image.resize(
+            (round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS
+        )
     lines, seen = read_upright(engine, image)
     return layout_lines(lines, page=page, image_height=seen.height, points_per_pixel=72 / dpi / scale)
 

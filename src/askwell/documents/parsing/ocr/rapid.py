@@ -24,7 +24,9 @@ class RapidOcrEngine:
     def __init__(self) -> None:
         from rapidocr import RapidOCR
 
-        self._ocr = RapidOCR(params={"Global.log_level": "error", "Global.max_side_len": MAX_SIDE})
+        self._ocr = RapidOCR(
+            params={"Global.log_level": "error", "Global.max_side_len": MAX_SIDE, "Global.use_cls": False}
+        )
         # One call at a time: the pipeline object keeps per-call state, and onnxruntime already
         # spreads one call over every core, so parallel calls would only compete for them.
         self._lock = threading.Lock()

@@ -53,5 +53,7 @@ def _on_end(lines: list[TextLine]) -> bool:
 def _score(lines: list[TextLine]) -> float:
     """Confident characters in upright lines: more text read surely beats less."""
     return sum(
-        line.confidence**2 * len(line.text) for line in lines if not (line.height > line.width and len(line.text) > 1)
+        line.confidence**2 * len(line.text)
+        for line in lines
+        if not (line.height > line.width and len(line.text) > 1)
     )
