@@ -102,7 +102,7 @@ async def test_a_pdf_of_typed_and_scanned_pages_keeps_each_page(
 ) -> None:
     typed = ["The staff canteen serves soup at noon and closes at half past two on Fridays."]
     pdf = scans.save_pdf(
-        [typed, scans.page_image(*FLEET, noise=0.02, seed=7), typed + ["Page three is typed again."]],
+        [typed, scans.page_image(*FLEET, noise=0.02, seed=7), [*typed, "Page three is typed again."]],
         tmp_path / "mixed.pdf",
     )
     assistant, documents = await _ingest(client, admin_headers, [pdf])
