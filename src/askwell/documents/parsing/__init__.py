@@ -1,9 +1,9 @@
 """Files to structured text: pick a parser by type, get blocks back or a ParseError for the user.
 
 Parsers are registered by type name and imported on first use, so a deployment that never sees a
-PDF never loads pdfium,
-and one that never sees a scan never loads the OCR models. Every parser is synchronous and CPU-bound: call :func:`parse` from a worker
-thread (``anyio.to_thread.run_sync``), never on the event loop.
+PDF never loads pdfium, and one that never sees a scan never loads the OCR models. Every parser is
+synchronous and CPU-bound: call :func:`parse` from a worker thread (``anyio.to_thread.run_sync``),
+never on the event loop.
 """
 
 from __future__ import annotations
