@@ -141,6 +141,10 @@ class Settings(BaseSettings):
     parse_max_image_megapixels: int = Field(
         default=60, ge=1, description="Largest image (or scan page) read by OCR; 60 holds A4 at 600 dpi."
     )
+    ocr_engine: Literal["rapidocr", "none"] = Field(
+        default="rapidocr",
+        description="OCR for scanned PDF pages and PNG/JPEG/TIFF uploads; none: images fail, scans skipped.",
+    )
     # Where uploaded files' bytes live (askwell.files): workers on other machines need
     # "database" or "s3"; "local" is a folder every process must see.
     file_store: str = Field(

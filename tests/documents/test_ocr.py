@@ -1,10 +1,11 @@
 """Scans and images through the API: OCR'd text in the chunks, on the right page, bad images fail alone.
 
 The scans are rendered here (tests/documents/ingestion/scans.py): clean, turned a half or a
-quarter, and soiled (skew, blur, speckles). The accuracy floor is 0.9 of characters right (1 -
-CER): bench/ocr.py measures 0.99 and more on these pages (RESULTS.md, "ocr"), and 0.9 still
-leaves every test sentence searchable while allowing a few misread characters per line; it also
-fails at once when a page is read upside down (about 0.3) or not at all.
+quarter, and soiled (skew, blur, speckles). The accuracy floor is 0.95 of characters right (1 -
+CER) over a document's text: bench/ocr.py reads every one of these pages at 1.000 with the default
+size (RESULTS.md, "ocr"), while losing one short line ("inspection.", what the 2000 px size did
+on the speckled page) brings a document to about 0.92 and a page read upside down to about 0.3.
+Scanned pages give paragraphs only (ocr/layout.py says why): their headings are read as text.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from askwell.documents.parsing import image, pdf
+from askwell.documents.parsing.base import ParseError, ParseLimits
 from tests.documents.helpers import documents_assistant, search, upload, wait_for_ingestion
 from tests.documents.ingestion import scans
 
-ACCURACY_FLOOR = 0.9
+ACCURACY_FLOOR = 0.95
 
 VAULT = (
     "Vault procedures",
@@ -63,18 +67,38 @@ async def _document_text(client: httpx.AsyncClient, assistant_id: str, name: str
 
 
 def _assert_reads(text: str, *pages: tuple[str, list[str]]) -> None:
-    """The chunks hold the pages' paragraphs (headings go to the chunks' heading paths)."""
-    expected = " ".join(paragraph for _, paragraphs in pages for paragraph in paragraphs)
+    """The chunks hold the pages' text, a scan's heading as a paragraph of its own."""
+    expected = " ".join(scans.page_text(heading, paragraphs) for heading, paragraphs in pages)
     accuracy = scans.character_accuracy(expected, text)
     assert accuracy >= ACCURACY_FLOOR, (accuracy, text)
 
 
-async def _cited_page(
-    client: httpx.AsyncClient, assistant_id: str, question: str, fact: str
-) -> tuple[str, int]:
+async def _assert_cited(
+    client: httpx.AsyncClient, assistant_id: str, question: str, fact: str, name: str, page: int
+) -> None:
+    """The best hit holds `fact` and cites `name` on pages that include `page`. A chunk may run
+    over a page break (these pages are short), so the exact page of each block is checked on the
+    parser's output in test_each_read_block_keeps_its_page."""
     hit = (await search(client, assistant_id, question, top_k=1))[0]
     assert fact in hit["content"], hit
-    return hit["name"], hit["metadata"]["page"]
+    assert hit["name"] == name, hit
+    assert hit["metadata"]["page"] <= page <= hit["metadata"]["page_end"], hit["metadata"]
+
+
+def test_each_read_block_keeps_its_page(tmp_path: Path) -> None:
+    """Typed, scanned and upside-down scanned pages of one PDF: every block on its own page."""
+    typed = ["The staff canteen serves soup at noon and closes at half past two on Fridays."]
+    path = scans.save_pdf(
+        [typed, scans.page_image(*VAULT), scans.page_image(*GARDEN, rotate=180)], tmp_path / "three.pdf"
+    )
+    document = pdf.parse(path, ParseLimits())
+    assert document.pages == 3
+    by_page = {page: " ".join(b.text for b in document.blocks if b.page == page) for page in (1, 2, 3)}
+    assert {b.kind for b in document.blocks} == {"paragraph"}  # scans give no headings (ocr/layout.py)
+    assert scans.character_accuracy(" ".join(typed), by_page[1]) == 1.0  # the text layer, exact
+    assert scans.character_accuracy(scans.page_text(*VAULT), by_page[2]) >= ACCURACY_FLOOR, by_page
+    assert scans.character_accuracy(scans.page_text(*GARDEN), by_page[3]) >= ACCURACY_FLOOR, by_page
+    assert "4817" in by_page[2] and "Tuesday" in by_page[3]
 
 
 async def test_a_scanned_pdf_is_read_page_by_page_even_upside_down(
@@ -88,13 +112,10 @@ async def test_a_scanned_pdf_is_read_page_by_page_even_upside_down(
     assert document["status"] == "ready" and document["pages"] == 2, document
 
     _assert_reads(await _document_text(client, assistant["id"], "scanned.pdf"), VAULT, GARDEN)
-    assert await _cited_page(client, assistant["id"], "What is the vault door code?", "4817") == (
-        "scanned.pdf",
-        1,
+    await _assert_cited(client, assistant["id"], "What is the vault door code?", "4817", "scanned.pdf", 1)
+    await _assert_cited(
+        client, assistant["id"], "When are the greenhouse tomatoes watered?", "Tuesday", "scanned.pdf", 2
     )
-    hit = (await search(client, assistant["id"], "When are the greenhouse tomatoes watered?", top_k=1))[0]
-    assert hit["metadata"]["page"] == 2 and "Tuesday" in hit["content"]
-    assert hit["metadata"]["heading_path"][-1] == "Garden rota"  # the OCR'd heading, by its size
 
 
 async def test_a_pdf_of_typed_and_scanned_pages_keeps_each_page(
@@ -110,12 +131,10 @@ async def test_a_pdf_of_typed_and_scanned_pages_keeps_each_page(
 
     text = await _document_text(client, assistant["id"], "mixed.pdf")
     _assert_reads(text, ("", typed), FLEET, ("", [*typed, "Page three is typed again."]))
-    cited = await _cited_page(client, assistant["id"], "Where are the fuel cards kept?", "dispatch office")
-    assert cited == ("mixed.pdf", 2)
-    assert await _cited_page(client, assistant["id"], "Page three is typed again", "three") == (
-        "mixed.pdf",
-        3,
+    await _assert_cited(
+        client, assistant["id"], "Where are the fuel cards kept?", "dispatch office", "mixed.pdf", 2
     )
+    await _assert_cited(client, assistant["id"], "Page three is typed again", "three", "mixed.pdf", 3)
 
 
 async def test_png_and_multi_page_tiff_uploads_are_read_with_pages(
@@ -131,12 +150,10 @@ async def test_png_and_multi_page_tiff_uploads_are_read_with_pages(
 
     _assert_reads(await _document_text(client, assistant["id"], "vault.png"), VAULT)
     _assert_reads(await _document_text(client, assistant["id"], "binder.tiff"), GARDEN, FLEET)
-    assert await _cited_page(client, assistant["id"], "What is the vault door code?", "4817") == (
-        "vault.png",
-        1,
+    await _assert_cited(client, assistant["id"], "What is the vault door code?", "4817", "vault.png", 1)
+    await _assert_cited(
+        client, assistant["id"], "Which vehicle needs brake pads?", "brake pads", "binder.tiff", 2
     )
-    cited = await _cited_page(client, assistant["id"], "Which vehicle needs brake pads?", "brake pads")
-    assert cited == ("binder.tiff", 2)
 
 
 async def test_a_corrupt_or_oversized_image_fails_alone_with_a_reason(
@@ -162,3 +179,18 @@ async def test_a_corrupt_or_oversized_image_fails_alone_with_a_reason(
     )
     assert documents["bomb.png"]["status"] == "failed" and "image too large" in documents["bomb.png"]["error"]
     _assert_reads(await _document_text(client, assistant["id"], "good.png"), GARDEN)
+
+
+def test_with_ocr_off_images_fail_and_scanned_pages_are_skipped(tmp_path: Path) -> None:
+    off = ParseLimits(ocr_engine=None)
+    png = scans.save_png(scans.page_image(*VAULT), tmp_path / "vault.png")
+    with pytest.raises(ParseError, match="OCR, which is turned off"):
+        image.parse(png, off)
+    typed = ["The staff canteen serves soup at noon and closes at half past two on Fridays."]
+    mixed = scans.save_pdf([typed, scans.page_image(*VAULT)], tmp_path / "mixed.pdf")
+    document = pdf.parse(mixed, off)
+    assert document.pages == 2 and {b.page for b in document.blocks} == {1}
+    assert " ".join(b.text for b in document.blocks) == typed[0]
+    scanned = scans.save_pdf([scans.page_image(*VAULT)], tmp_path / "scanned.pdf")
+    with pytest.raises(ParseError, match="OCR is turned off"):
+        pdf.parse(scanned, off)

@@ -52,6 +52,9 @@ class ParseLimits:
     # Pixels of one image or frame, checked from its header before it is decoded: a few-kB PNG
     # can declare gigapixels (a decompression bomb). 60 MP holds an A4 page scanned at 600 dpi.
     max_image_pixels: int = 60_000_000
+    # Not a bound but the one switch parsers need beside them: the OCR engine's name in
+    # parsing.ocr's registry, or None where OCR is off (images fail, scanned PDF pages are skipped).
+    ocr_engine: str | None = "rapidocr"
 
 
 EMPTY_FILE = "empty file"

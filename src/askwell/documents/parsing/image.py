@@ -18,12 +18,15 @@ from askwell.documents.parsing.ocr.page import read_page
 from askwell.documents.parsing.pdf_layout import Line, blocks_from_lines
 
 NO_TEXT = "no text found in the image (OCR read nothing)"
+OCR_OFF = "images are read by OCR, which is turned off here (ASKWELL_OCR_ENGINE=none)"
 
 
 def parse(path: Path, limits: ParseLimits) -> ParsedDocument:
     if path.stat().st_size == 0:
         raise ParseError(EMPTY_FILE)
-    engine = get_engine()
+    if limits.ocr_engine is None:
+        raise ParseError(OCR_OFF)
+    engine = get_engine(limits.ocr_engine)
     lines: list[Line] = []
     pages = 0
     try:

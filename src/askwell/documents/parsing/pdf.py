@@ -56,14 +56,16 @@ def parse(path: Path, limits: ParseLimits) -> ParsedDocument:
         lines, scans, pages, title = _read(path, limits)
     if pages == 0:
         raise ParseError(EMPTY_FILE)
-    if scans:
-        engine = get_engine()
+    if scans and limits.ocr_engine is not None:
+        engine = get_engine(limits.ocr_engine)
         for number in scans:
             with _PDFIUM_LOCK:
                 image, dpi = _render(path, number)
             lines.extend(read_page(engine, image, page=number, dpi=dpi))
         lines.sort(key=lambda line: line.page)  # stable: each page keeps its reading order
     blocks = blocks_from_lines(lines)
+    if not blocks and scans and limits.ocr_engine is None:
+        raise ParseError("scanned PDF without a text layer, and OCR is turned off (ASKWELL_OCR_ENGINE=none)")
     if not blocks:
         raise ParseError("no text found: neither a text layer nor text that OCR could read")
     if title is None:

@@ -9,15 +9,19 @@ from askwell.documents.parsing.ocr.layout import layout_lines
 from askwell.documents.parsing.ocr.upright import read_upright
 from askwell.documents.parsing.pdf_layout import Line
 
-# Longest side handed to the engine: an A4 page at about 170 dpi, enough for 8-point text; larger
-# scans are only slower to read (bench/ocr.py).
-MAX_SIDE = 2000
+# Longest side handed to the engine: an A4 page at about 140 dpi. Measured in bench/ocr.py on 200
+# dpi scans (RESULTS.md, "ocr"): 1200 to 1600 px read every test page right, 2000 px lost a
+# one-word line ("inspection.") on a speckled page and joined two heading words, full size (2339)
+# read right but took twice as long as 1600. 1600 leaves a margin above 1200 for smaller print.
+MAX_SIDE = 1600
 
 
-def read_page(engine: OcrEngine, image: Image.Image, *, page: int, dpi: float) -> list[Line]:
+def read_page(
+    engine: OcrEngine, image: Image.Image, *, page: int, dpi: float, max_side: int = MAX_SIDE
+) -> list[Line]:
     """The text lines of `image`, a page scanned at `dpi`, positioned in points on `page`."""
     image = _flattened(image)
-    scale = min(1.0, MAX_SIDE / max(image.size))
+    scale = min(1.0, max_side / max(image.size))
     if scale < 1.0:
         image = image.resize(
             (round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS

@@ -15,9 +15,10 @@ from askwell.documents.parsing.ocr import TextLine
 if TYPE_CHECKING:
     from PIL import Image
 
-# RapidOCR scales an image down to this longest side before detection; the parsers hand it pages
-# of at most this size already, so nothing is scaled twice.
-MAX_SIDE = 2000
+# RapidOCR scales an image down to this longest side before detection (its default is 2000). The
+# parsers choose the size they hand over (ocr/page.py), so the engine's own limit is set out of
+# their way and nothing is scaled twice.
+MAX_SIDE = 10_000
 
 
 class RapidOcrEngine:
