@@ -3,7 +3,7 @@
     PYTHONPATH=src python bench/ocr.py [--max-sides 1600 2000 2339] [--repeat 1]
 
 Pages come from tests/documents/ingestion/scans.py (A4 at 200 dpi, 2339 px high): clean, turned a
-half and a quarter, speckled at 1 % and 2 % of pixels (with skew and blur). Each page goes through
+half and a quarter either way, speckled at 1 % and 2 % of pixels (with skew and blur). Each page goes through
 ocr/page.py's read_page (shrink to --max-sides, upright retries, layout) and pdf_layout, as an
 upload does; "passes" counts engine calls (a doubtful page is read turned too). The mixed PDF row
 parses a typed + scanned + typed PDF with the product's default size. Prints a table and writes
@@ -58,6 +58,7 @@ PAGES: dict[str, tuple[tuple[str, list[str]], dict[str, float | int]]] = {
     "clean": (VAULT, {}),
     "turned 180": (GARDEN, {"rotate": 180}),
     "turned 90": (VAULT, {"rotate": 90}),
+    "turned 270": (VAULT, {"rotate": 270}),
     "speckle 1%": (FLEET, {"noise": 0.01, "seed": 3}),
     "speckle 2%": (FLEET, {"noise": 0.02, "seed": 7}),
 }

@@ -2,13 +2,16 @@
 
 Chosen because it needs no network at run time (detection, line-angle and recognition models ship
 in the ``rapidocr`` wheel, Apache-2.0 like its code), runs on the onnxruntime Askwell already has,
-and reads a printed A4 page in about a second or two on two cores (bench/ocr.py).
+and reads a printed A4 page in 2 to 3 s on two busy cores (bench/ocr.py, RESULTS.md "ocr").
 """
 
 from __future__ import annotations
 
 import threading
 from typing import TYPE_CHECKING
+
+from rapidocr import RapidOCR
+from rapidocr.utils.output import RapidOCROutput
 
 from askwell.documents.parsing.ocr import TextLine
 
@@ -23,8 +26,6 @@ MAX_SIDE = 10_000
 
 class RapidOcrEngine:
     def __init__(self) -> None:
-        from rapidocr import RapidOCR
-
         self._ocr = RapidOCR(
             params={"Global.log_level": "error", "Global.max_side_len": MAX_SIDE, "Global.use_cls": False}
         )
@@ -35,6 +36,8 @@ class RapidOcrEngine:
     def read(self, image: Image.Image) -> list[TextLine]:
         with self._lock:
             result = self._ocr(image.convert("RGB"))
+        if not isinstance(result, RapidOCROutput):  # detection or recognition turned off
+            raise TypeError(f"RapidOCR gave {type(result).__name__}, not a full reading")
         if result.boxes is None or result.txts is None or result.scores is None:
             return []
         lines = []
