@@ -1,9 +1,10 @@
 """OCR: character accuracy (1 - CER) and pages/s on generated scans, by the size handed to the engine.
 
-    PYTHONPATH=src python bench/ocr.py [--max-sides 1600 2000 2339] [--repeat 1]
+    PYTHONPATH=src .venv/bin/python bench/ocr.py [--max-sides 1200 1600 2000 2339] [--pages ...] [--no-pdf]
 
 Pages come from tests/documents/ingestion/scans.py (A4 at 200 dpi, 2339 px high): clean, turned a
-half and a quarter either way, speckled at 1 % and 2 % of pixels (with skew and blur). Each page goes through
+half and a quarter either way, speckled at 1 % and 2 % of pixels (with skew and blur),
+and in 8-point print (the others are 11-point), clean and speckled. Each page goes through
 ocr/page.py's read_page (shrink to --max-sides, upright retries, layout) and pdf_layout, as an
 upload does; "passes" counts engine calls (a doubtful page is read turned too). The mixed PDF row
 parses a typed + scanned + typed PDF with the product's default size. Prints a table and writes
@@ -61,6 +62,8 @@ PAGES: dict[str, tuple[tuple[str, list[str]], dict[str, float | int]]] = {
     "turned 270": (VAULT, {"rotate": 270}),
     "speckle 1%": (FLEET, {"noise": 0.01, "seed": 3}),
     "speckle 2%": (FLEET, {"noise": 0.02, "seed": 7}),
+    "8 pt": (GARDEN, {"points": 8}),
+    "8 pt speckle": (FLEET, {"points": 8, "noise": 0.01, "seed": 3}),
 }
 
 
@@ -123,7 +126,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--max-sides", type=int, nargs="+", default=[1600, 2000, 2339])
+    parser.add_argument("--max-sides", type=int, nargs="+", default=[1200, 1600, 2000, 2339])
     parser.add_argument("--pages", nargs="+", default=list(PAGES), choices=list(PAGES))
     parser.add_argument("--no-pdf", action="store_true")
     args = parser.parse_args()

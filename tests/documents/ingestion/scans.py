@@ -18,11 +18,19 @@ _FONTS = Path("/usr/share/fonts/truetype/dejavu")
 
 
 def page_image(
-    heading: str, paragraphs: list[str], *, rotate: int = 0, noise: float = 0.0, seed: int = 0
+    heading: str,
+    paragraphs: list[str],
+    *,
+    rotate: int = 0,
+    noise: float = 0.0,
+    seed: int = 0,
+    points: float = 11,
 ) -> Image.Image:
-    """A page with a heading and paragraphs; `rotate` turns it (degrees, counter-clockwise) as a
-    page fed the wrong way, `noise` is the share of pixels flipped (speckle), plus blur and skew."""
-    body = ImageFont.truetype(str(_FONTS / "DejaVuSerif.ttf"), 31)
+    """A page with a heading and paragraphs in `points`-point body text; `rotate` turns it
+    (degrees, counter-clockwise) as a page fed the wrong way, `noise` is the share of pixels
+    flipped (speckle), plus blur and skew."""
+    pixels = round(points * DPI / 72)
+    body = ImageFont.truetype(str(_FONTS / "DejaVuSerif.ttf"), pixels)
     title = ImageFont.truetype(str(_FONTS / "DejaVuSans-Bold.ttf"), 50)
     image = Image.new("L", PAGE, 255)
     draw = ImageDraw.Draw(image)
@@ -31,7 +39,7 @@ def page_image(
     for paragraph in paragraphs:
         for line in textwrap.wrap(paragraph, width=68):
             draw.text((160, y), line, font=body, fill=20)
-            y += 46
+            y += round(pixels * 1.5)
         y += 40
     if noise:
         image = _soiled(image, noise, seed)

@@ -29,7 +29,7 @@ import pypdfium2.raw as pdfium_c
 
 from askwell.documents.parsing.base import EMPTY_FILE, ParsedDocument, ParseError, ParseLimits
 from askwell.documents.parsing.ocr import get_engine
-from askwell.documents.parsing.ocr.page import MAX_SIDE, read_page
+from askwell.documents.parsing.ocr.page import read_page
 from askwell.documents.parsing.pdf_layout import Line, blocks_from_lines
 
 if TYPE_CHECKING:
@@ -40,7 +40,10 @@ _LINE = re.compile(r"[^\r\n]+")
 # A page whose text layer has fewer letters and digits than this, and an image, is read by OCR: a
 # scanner's stamp or a page number is not the page's text.
 _MIN_TEXT_CHARS = 20
+# Scanned pages are rendered at an office scanner's resolution (read_page despeckles at that size,
+# then shrinks), and no larger than this for pages bigger than A4.
 _SCAN_DPI = 200
+_RENDER_MAX_SIDE = 3000
 _LOAD_ERRORS = {
     pdfium_c.FPDF_ERR_PASSWORD: "encrypted PDF (password protected)",
     pdfium_c.FPDF_ERR_SECURITY: "encrypted PDF (unsupported security handler)",
@@ -119,8 +122,7 @@ def _render(path: Path, number: int) -> tuple[Image.Image, float]:
     document = _open(path)
     try:
         page = document[number - 1]
-        # About 200 dpi, less for pages larger than A4 so that no bitmap exceeds what OCR reads.
-        scale = min(_SCAN_DPI / 72, MAX_SIDE / max(page.get_size()))
+        scale = min(_SCAN_DPI / 72, _RENDER_MAX_SIDE / max(page.get_size()))
         bitmap = page.render(scale=scale, grayscale=True)
         image = bitmap.to_pil().copy()  # to_pil may share the bitmap's buffer, freed on close
         return image, scale * 72

@@ -1,8 +1,9 @@
-"""One scanned page to layout lines: scaled to what the engine reads well, turned upright, read."""
+"""One scanned page to layout lines: despeckled, scaled to what the engine reads well, turned
+upright, read."""
 
 from __future__ import annotations
 
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from askwell.documents.parsing.ocr import OcrEngine
 from askwell.documents.parsing.ocr.layout import layout_lines
@@ -10,10 +11,15 @@ from askwell.documents.parsing.ocr.upright import read_upright
 from askwell.documents.parsing.pdf_layout import Line
 
 # Longest side handed to the engine: an A4 page at about 140 dpi. Measured in bench/ocr.py on 200
-# dpi scans (RESULTS.md, "ocr"): 1200 to 1600 px read every test page right, 2000 px lost a
-# one-word line ("inspection.") on a speckled page and joined two heading words, full size (2339)
-# read right but took twice as long as 1600. 1600 leaves a margin above 1200 for smaller print.
+# dpi scans of 11- and 8-point text (RESULTS.md, "ocr"): with the despeckling below, 1200 and
+# 1600 px read every page right, 1600 taking 1.3x the time of 1200 and 2000 up to 1.6x;
+# 1600 is kept for the margin it leaves on print smaller or fainter than the test pages'.
 MAX_SIDE = 1600
+# Speckle (dust, toner dots) is removed by a 3x3 median before the shrink: shrunk, dots turn into
+# grey haze that hid every body line of a speckled 8-point page from the detector (and one short
+# line of an 11-point page at 2000 px). Below this resolution a stroke is only 1 or 2 pixels wide
+# and a median would erase it along with the dots.
+DESPECKLE_MIN_DPI = 150
 
 
 def read_page(
@@ -21,6 +27,8 @@ def read_page(
 ) -> list[Line]:
     """The text lines of `image`, a page scanned at `dpi`, positioned in points on `page`."""
     image = _flattened(image)
+    if dpi >= DESPECKLE_MIN_DPI:
+        image = image.filter(ImageFilter.MedianFilter(3))
     scale = min(1.0, max_side / max(image.size))
     if scale < 1.0:
         image = image.resize(
