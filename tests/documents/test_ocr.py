@@ -2,10 +2,11 @@
 
 The scans are rendered here (tests/documents/ingestion/scans.py): clean, turned a half or a
 quarter, and soiled (skew, blur, speckles). The accuracy floor is 0.95 of characters right (1 -
-CER) over a document's text: bench/ocr.py reads every one of these pages at 1.000 with the default
-size (RESULTS.md, "ocr"), while losing one short line ("inspection.", what the 2000 px size did
-on the speckled page) brings a document to about 0.92 and a page read upside down to about 0.3.
-Scanned pages give paragraphs only (ocr/layout.py says why): their headings are read as text.
+CER) over a document's text: bench/ocr.py reads every one of these pages at 1.000 with the
+default size (RESULTS.md, "ocr"), while losing one short line ("inspection.", as 2000 px without
+despeckling did on the speckled page) brings a document to about 0.92, and a page read upside
+down (mostly garbage) far lower. Scanned pages give paragraphs only (ocr/layout.py says why): their
+headings are read as text.
 """
 
 from __future__ import annotations
