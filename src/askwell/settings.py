@@ -137,7 +137,14 @@ class Settings(BaseSettings):
         default=100, ge=2, description="Highest inflated/compressed ratio of a DOCX over 1 MB inflated."
     )
     parse_max_zip_members: int = Field(default=10_000, ge=10, description="Most parts in a DOCX archive.")
-    parse_max_pages: int = Field(default=5000, ge=1, description="Most pages of a PDF.")
+    parse_max_pages: int = Field(default=5000, ge=1, description="Most pages of a PDF or frames of a TIFF.")
+    parse_max_image_megapixels: int = Field(
+        default=60, ge=1, description="Largest image (or scan page) read by OCR; 60 holds A4 at 600 dpi."
+    )
+    ocr_engine: Literal["rapidocr", "none"] = Field(
+        default="rapidocr",
+        description="OCR for scanned PDF pages and PNG/JPEG/TIFF uploads; none: images fail, scans skipped.",
+    )
     # Where uploaded files' bytes live (askwell.files): workers on other machines need
     # "database" or "s3"; "local" is a folder every process must see.
     file_store: str = Field(

@@ -67,7 +67,7 @@ async def test_bad_files_fail_with_reasons_and_others_succeed(
 ) -> None:
     bad = {
         "encrypted.pdf": ("encrypted", files.encrypted_pdf(tmp_path)),
-        "scanned.pdf": ("without a text layer", files.scanned_pdf(tmp_path)),
+        "scanned.pdf": ("no text found", files.scanned_pdf(tmp_path)),
         "corrupt.pdf": ("corrupt", files.corrupt_pdf(tmp_path)),
         "bomb.docx": ("limit", files.docx_zip_bomb(tmp_path, 256)),
     }

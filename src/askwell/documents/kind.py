@@ -53,6 +53,8 @@ class DocumentsKind:
                 max_compression_ratio=settings.parse_max_compression_ratio,
                 max_members=settings.parse_max_zip_members,
                 max_pages=settings.parse_max_pages,
+                max_image_pixels=settings.parse_max_image_megapixels * 1_000_000,
+                ocr_engine=None if settings.ocr_engine == "none" else settings.ocr_engine,
             ),
         )
         self._tasks = {INGEST: ingest_task(ingest)}

@@ -107,7 +107,7 @@ def encrypted_pdf(folder: Path) -> Path:
 
 
 def scanned_pdf(folder: Path) -> Path:
-    """Two pages that are only an image (grey blocks standing in for scanned text), no text layer."""
+    """Two pages that are only an image of grey bars (no letters for OCR to read), no text layer."""
     from PIL import Image, ImageDraw
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import ImageReader

@@ -56,7 +56,10 @@ def reason(path: Path, file_type: str, limits: ParseLimits | None = None) -> str
         ("notes.text", b"hello", "txt"),
         ("table.csv", b"a,b", "csv"),
         ("C:\\Users\\me\\table.CSV", b"a,b", "csv"),
-        ("image.png", b"\x89PNG", None),
+        ("image.png", b"\x89PNG\r\n\x1a\n", "png"),
+        ("photo.png", b"\xff\xd8\xff\xe0", "jpeg"),
+        ("scan.tif", b"II*\x00", "tiff"),
+        ("scan", b"MM\x00*", "tiff"),
         ("archive.zip", b"PK\x03\x04", None),
     ],
 )
@@ -65,7 +68,7 @@ def test_detect_type(name: str, head: bytes, expected: str | None) -> None:
 
 
 def test_every_supported_type_has_a_parser(tmp_path: Path) -> None:
-    assert set(SUPPORTED_TYPES) == {"pdf", "docx", "md", "html", "txt", "csv"}
+    assert set(SUPPORTED_TYPES) == {"pdf", "docx", "md", "html", "txt", "csv", "png", "jpeg", "tiff"}
     for file_type in SUPPORTED_TYPES:
         assert reason(files.empty_file(tmp_path, f"empty.{file_type}"), file_type) == "empty file"
     with pytest.raises(ValueError, match="unsupported file type"):
@@ -128,7 +131,7 @@ def test_pdf_parses_safely_from_many_threads(tmp_path: Path) -> None:
 
 def test_pdf_failures(tmp_path: Path) -> None:
     assert reason(files.encrypted_pdf(tmp_path), "pdf") == "encrypted PDF (password protected)"
-    assert reason(files.scanned_pdf(tmp_path), "pdf") == "scanned PDF without a text layer (no OCR)"
+    assert reason(files.scanned_pdf(tmp_path), "pdf").startswith("no text found")
     assert reason(files.corrupt_pdf(tmp_path), "pdf").startswith("corrupt PDF: ")
     not_pdf = tmp_path / "fake.pdf"
     not_pdf.write_text("<html>not a pdf</html>")

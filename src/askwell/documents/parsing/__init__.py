@@ -1,8 +1,9 @@
 """Files to structured text: pick a parser by type, get blocks back or a ParseError for the user.
 
 Parsers are registered by type name and imported on first use, so a deployment that never sees a
-PDF never loads pdfium. Every parser is synchronous and CPU-bound: call :func:`parse` from a worker
-thread (``anyio.to_thread.run_sync``), never on the event loop.
+PDF never loads pdfium, and one that never sees a scan never loads the OCR models. Every parser is
+synchronous and CPU-bound: call :func:`parse` from a worker thread (``anyio.to_thread.run_sync``),
+never on the event loop.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ _PARSERS: dict[str, str] = {
     "html": "askwell.documents.parsing.html",
     "txt": "askwell.documents.parsing.text",
     "csv": "askwell.documents.parsing.csv",
+    "png": "askwell.documents.parsing.image",
+    "jpeg": "askwell.documents.parsing.image",
+    "tiff": "askwell.documents.parsing.image",
 }
 
 

@@ -29,7 +29,7 @@ class Block:
 @dataclass(frozen=True)
 class ParsedDocument:
     blocks: list[Block]
-    pages: int | None  # page count for PDF; None otherwise
+    pages: int | None  # page count for PDF and images (TIFF frames); None otherwise
     title: str | None = None
 
 
@@ -48,7 +48,13 @@ class ParseLimits:
     max_uncompressed_bytes: int = 200 * 1024 * 1024  # zip-based formats
     max_compression_ratio: int = 100
     max_members: int = 10_000
-    max_pages: int = 5000
+    max_pages: int = 5000  # PDF pages, TIFF frames
+    # Pixels of one image or frame, checked from its header before it is decoded: a few-kB PNG
+    # can declare gigapixels (a decompression bomb). 60 MP holds an A4 page scanned at 600 dpi.
+    max_image_pixels: int = 60_000_000
+    # Not a bound but the one switch parsers need beside them: the OCR engine's name in
+    # parsing.ocr's registry, or None where OCR is off (images fail, scanned PDF pages are skipped).
+    ocr_engine: str | None = "rapidocr"
 
 
 EMPTY_FILE = "empty file"

@@ -11,7 +11,9 @@ The extension is what the user meant. Magic bytes only correct it where that hel
 ".docx" that is not a zip archive is not a Word document (an old binary .doc renamed, say) and is
 reported as unsupported, except the OLE container in which Word stores password-protected .docx
 files, which goes to the DOCX parser so that the user is told it is encrypted. A ".pdf" without
-"%PDF" stays a PDF so that it fails later as a corrupt PDF, which is the more useful message.
+"%PDF" stays a PDF so that it fails later as a corrupt PDF, which is the more useful message; an
+image named .png, .jpg or .tif goes by the image format its bytes name (all are read by OCR), and
+one that names none fails later as a corrupt image.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ SUPPORTED_TYPES: dict[str, str] = {
     "html": "HTML page",
     "txt": "plain text",
     "csv": "CSV table",
+    "png": "PNG image (OCR)",
+    "jpeg": "JPEG image (OCR)",
+    "tiff": "TIFF image (OCR, one page per frame)",
 }
 
 _EXTENSIONS = {
@@ -37,11 +42,25 @@ _EXTENSIONS = {
     ".txt": "txt",
     ".text": "txt",
     ".csv": "csv",
+    ".png": "png",
+    ".jpg": "jpeg",
+    ".jpeg": "jpeg",
+    ".tif": "tiff",
+    ".tiff": "tiff",
 }
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # also what Word writes for an encrypted .docx
 PDF_MAGIC = b"%PDF-"
+# Images are read by OCR; a scan saved under another image format's extension is still a scan.
+_IMAGE_MAGIC = {
+    b"\x89PNG\r\n\x1a\n": "png",
+    b"\xff\xd8\xff": "jpeg",
+    b"II*\x00": "tiff",
+    b"MM\x00*": "tiff",
+}
+_IMAGE_TYPES = set(_IMAGE_MAGIC.values())
+_IMAGE_KINDS = {"PNG image", "JPEG image", "TIFF image"}
 
 
 # Signatures of formats that are never text; the first that matches names the file's real kind.
@@ -52,6 +71,8 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (OLE_MAGIC, "Microsoft Office (OLE) file"),
     (b"\x89PNG\r\n\x1a\n", "PNG image"),
     (b"\xff\xd8\xff", "JPEG image"),
+    (b"II*\x00", "TIFF image"),
+    (b"MM\x00*", "TIFF image"),
     (b"GIF87a", "GIF image"),
     (b"GIF89a", "GIF image"),
     (b"\x7fELF", "ELF executable"),
@@ -61,7 +82,13 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"Rar!\x1a\x07", "RAR archive"),
 )
 # What each type's signature may be; text types accept none of the signatures above.
-_ALLOWED = {"pdf": {"PDF document"}, "docx": {"ZIP archive", "Microsoft Office (OLE) file"}}
+_ALLOWED = {
+    "pdf": {"PDF document"},
+    "docx": {"ZIP archive", "Microsoft Office (OLE) file"},
+    "png": _IMAGE_KINDS,
+    "jpeg": _IMAGE_KINDS,
+    "tiff": _IMAGE_KINDS,
+}
 
 
 def real_kind(filename: str, head: bytes) -> str | None:
@@ -84,9 +111,12 @@ def detect_type(filename: str, head: bytes) -> str | None:
     """
     name = filename.strip().replace("\\", "/")
     file_type = _EXTENSIONS.get(PurePosixPath(name).suffix.lower())
+    image_type = next((kind for magic, kind in _IMAGE_MAGIC.items() if head.startswith(magic)), None)
     if file_type is None:
-        # No known extension: a PDF still announces itself in its first bytes.
-        return "pdf" if head.lstrip()[:5] == PDF_MAGIC else None
+        # No known extension: a PDF or an image still announces itself in its first bytes.
+        return "pdf" if head.lstrip()[:5] == PDF_MAGIC else image_type
     if file_type == "docx" and head and not head.startswith((ZIP_MAGIC, OLE_MAGIC)):
         return None
+    if file_type in _IMAGE_TYPES and image_type is not None:
+        return image_type  # a JPEG named .png is read as the JPEG it is
     return file_type
