@@ -3,6 +3,7 @@ import { useAuth } from "../lib/auth";
 import { Link } from "../lib/router";
 import { ApiKeysAdmin } from "./ApiKeysAdmin";
 import { AssistantsAdmin } from "./AssistantsAdmin";
+import { EvaluationAdmin } from "./evaluation/EvaluationAdmin";
 import { FeedbackAdmin } from "./FeedbackAdmin";
 import { JobsAdmin } from "./JobsAdmin";
 import { KnowledgeAdmin } from "./KnowledgeAdmin";
@@ -13,6 +14,7 @@ const SECTIONS = [
   ["knowledge", "Knowledge"],
   ["users", "Users"],
   ["feedback", "Feedback"],
+  ["evaluation", "Evaluation"],
   ["jobs", "Jobs"],
   ["keys", "API keys"],
 ] as const;
@@ -56,6 +58,7 @@ export function AdminPage({ section }: { section: string }) {
         {current === "knowledge" && <KnowledgeAdmin />}
         {current === "users" && <UsersAdmin currentUserId={user.id} />}
         {current === "feedback" && <FeedbackAdmin />}
+        {current === "evaluation" && <EvaluationAdmin />}
         {current === "jobs" && <JobsAdmin />}
         {current === "keys" && <ApiKeysAdmin />}
       </main>

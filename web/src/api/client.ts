@@ -12,6 +12,9 @@ import type {
   Connector,
   ConnectorType,
   ConversationExportFormat,
+  EvalResultPage,
+  EvalRun,
+  EvalSet,
   Feedback,
   FeedbackExportFormat,
   FeedbackPage,
@@ -244,6 +247,32 @@ export const api = {
     download(`/assistants/${encodeURIComponent(assistantId)}/feedback/export`, {
       ...feedbackParams({ ...query, limit: undefined, offset: undefined }),
       format,
+    }),
+
+  /** An assistant's evaluation sets, newest first (admins). */
+  evalSets: (assistantId: string) =>
+    request<EvalSet[]>("GET", `/assistants/${encodeURIComponent(assistantId)}/evaluation-sets`),
+  /** Uploads a JSONL or CSV set; a file with problems is refused whole (422, a problem per line and field). */
+  uploadEvalSet: (assistantId: string, file: File, name?: string) => {
+    const form = new FormData();
+    form.append("file", file);
+    if (name) form.append("name", name);
+    return request<EvalSet>("POST", `/assistants/${encodeURIComponent(assistantId)}/evaluation-sets`, { form });
+  },
+  deleteEvalSet: (setId: string) => request<void>("DELETE", `/evaluation-sets/${encodeURIComponent(setId)}`),
+  /** Starts a run of the set as a background job (202); poll `evalRun` for its progress. */
+  startEvalRun: (setId: string) => request<EvalRun>("POST", `/evaluation-sets/${encodeURIComponent(setId)}/runs`),
+  /** An assistant's runs with their metrics, oldest first. */
+  evalRuns: (assistantId: string, limit = 500) =>
+    request<EvalRun[]>("GET", `/assistants/${encodeURIComponent(assistantId)}/evaluation-runs`, {
+      query: { limit: String(limit) },
+    }),
+  evalRun: (runId: string) => request<EvalRun>("GET", `/evaluation-runs/${encodeURIComponent(runId)}`),
+  deleteEvalRun: (runId: string) => request<void>("DELETE", `/evaluation-runs/${encodeURIComponent(runId)}`),
+  /** A run's questions in set order, a page at a time. */
+  evalQuestions: (runId: string, { errorsOnly = false, limit = 20, offset = 0 } = {}) =>
+    request<EvalResultPage>("GET", `/evaluation-runs/${encodeURIComponent(runId)}/questions`, {
+      query: { errors_only: String(errorsOnly), limit: String(limit), offset: String(offset) },
     }),
 };
 

@@ -171,3 +171,28 @@ export interface HistoryMessage {
   /** On bot messages: the reader's rating, or null. */
   feedback?: Feedback | null;
 }
+
+// --- evaluation --------------------------------------------------------------------------
+
+export type EvalSet = Schemas["EvalSetRead"];
+/** The values the run job sets (the schema says only "a string"). */
+export type EvalRunStatus = "queued" | "running" | "done" | "failed";
+/** A retrieval mode a run measures (RunMetrics keys its retrieval by mode; the schema says "a string"). */
+export type EvalMode = Schemas["SearchRequest"]["mode"];
+export type EvalModeMetrics = Schemas["ModeMetrics"];
+export type EvalMetrics = Schemas["RunMetrics"];
+export type EvalRun = Refine<Schemas["EvalRunRead"], { status: EvalRunStatus }>;
+export type EvalRetrieved = Schemas["RetrievedDocument"];
+export type EvalCitation = Schemas["Citation"];
+
+/** A question's `expected`: what its line of the set gave (runner.py keeps all but the question). */
+export interface EvalExpected {
+  expected_answer?: string | null;
+  expected_documents?: { name: string; page?: number | null }[];
+  expected_sql?: string | null;
+  expected_result?: { columns?: string[]; rows: unknown[][] } | null;
+  id?: string | null;
+}
+
+export type EvalResult = Refine<Schemas["EvalResultRead"], { expected: EvalExpected }>;
+export type EvalResultPage = Refine<Schemas["EvalResultPage"], { items: EvalResult[] }>;
