@@ -56,7 +56,7 @@ export function mainLatency(run: EvalRun): { stage: string; ms: number } | null 
  * hybrid nDCG@10 and Recall@10, token-F1 and citation precision. Null when fewer than two
  * runs are done (one point is no trend; the table shows it).
  */
-export function metricsOverTime(runs: EvalRun[], setNames: Record<string, string>): Visualization | null {
+export function metricsOverTime(runs: EvalRun[]): Visualization | null {
   const done = runs.filter((r) => r.status === "done" && r.metrics);
   if (done.length < 2) return null;
   const hybrid = (r: EvalRun) => r.metrics?.retrieval?.hybrid;
@@ -72,6 +72,6 @@ export function metricsOverTime(runs: EvalRun[], setNames: Record<string, string
     viz_type: "line",
     title: "Metrics over time",
     series,
-    categories: done.map((r) => `${when(r)} · ${setNames[r.set_id] ?? "set"}`),
+    categories: done.map(when), // the date alone: the table names each run's set
   };
 }

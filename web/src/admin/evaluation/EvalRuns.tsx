@@ -50,7 +50,7 @@ function RunRow({
   const shown = new Date(when).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
   return (
     <tr data-status={run.status} className={selected ? "selected" : undefined}>
-      <td data-label="Date">
+      <td data-label="Date" className="when">
         <time dateTime={when} title={exactTime(when)}>
           {shown}
         </time>
@@ -130,7 +130,7 @@ export function EvalRuns({
   onOpen: (run: EvalRun) => void;
   onDeleted: (run: EvalRun) => void;
 }) {
-  const chart = runs ? metricsOverTime(runs, setNames) : null;
+  const chart = runs ? metricsOverTime(runs) : null;
   return (
     <section aria-labelledby="eval-runs-heading" className="eval-runs">
       <h2 id="eval-runs-heading">Runs</h2>

@@ -40,7 +40,7 @@ function UploadSet({ assistantId, onUploaded }: { assistantId: string; onUploade
         onUploaded(set);
         setFile(null);
         if (input.current) input.current.value = "";
-        return `Uploaded ${set.name}: ${set.item_count} questions.`;
+        return `Uploaded ${set.name}: ${set.item_count} question${set.item_count === 1 ? "" : "s"}.`;
       } catch (e) {
         const byLine = lineProblems(e);
         if (!byLine) throw e;

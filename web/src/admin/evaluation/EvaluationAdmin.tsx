@@ -105,7 +105,7 @@ export function EvaluationAdmin({ pollMs = POLL_MS }: { pollMs?: number }) {
         />
       )}
       <EvalRuns
-        runs={selectedId ? runs : []}
+        runs={runs}
         setNames={setNames}
         selectedId={openRunId}
         onOpen={(run) => setOpenRunId((id) => (id === run.id ? null : run.id))}
