@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +171,24 @@ def handbook_pdf(folder: Path) -> Path:
         )
     )
     return path
+
+
+def warranty_assistant(api: Api, name: str) -> dict[str, Any]:
+    """A documents assistant (scripted model) whose only document, warranty.txt, is ingested."""
+    assistant = api.assistant(name, model="scripted:echo")
+    connector = api.http.post(
+        f"/assistants/{assistant['id']}/connectors", json={"type": "documents", "name": "Manuals"}
+    )
+    assert connector.status_code == 201, connector.text
+    upload = api.http.post(
+        f"/connectors/{connector.json()['id']}/documents",
+        files={"files": ("warranty.txt", f"Warranty\n\n{WARRANTY_FACT}\n".encode(), "text/plain")},
+    )
+    assert upload.status_code == 202, upload.text
+    document_id = upload.json()[0]["id"]
+    deadline = time.monotonic() + 90
+    while (document := api.http.get(f"/documents/{document_id}").json())["status"] != "ready":
+        assert document["status"] != "failed", document
+        assert time.monotonic() < deadline, f"warranty.txt was not ingested: {document}"
+        time.sleep(0.3)
+    return assistant

@@ -7,38 +7,16 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.helpers import WARRANTY_FACT, Api, assert_accessible
+from tests.e2e.helpers import Api, assert_accessible, warranty_assistant
 
 pytestmark = [pytest.mark.e2e, pytest.mark.server]
 
 QUESTION = "How long is the warranty period of the Zephyr kettle?"
-
-
-def _assistant_with_one_text_file(api: Api) -> dict[str, Any]:
-    """A documents assistant whose only document, warranty.txt, is ingested."""
-    assistant = api.assistant("Evaluation desk", model="scripted:echo")
-    connector = api.http.post(
-        f"/assistants/{assistant['id']}/connectors", json={"type": "documents", "name": "Manuals"}
-    )
-    assert connector.status_code == 201, connector.text
-    upload = api.http.post(
-        f"/connectors/{connector.json()['id']}/documents",
-        files={"files": ("warranty.txt", f"Warranty\n\n{WARRANTY_FACT}\n".encode(), "text/plain")},
-    )
-    assert upload.status_code == 202, upload.text
-    document_id = upload.json()[0]["id"]
-    deadline = time.monotonic() + 90
-    while (document := api.http.get(f"/documents/{document_id}").json())["status"] != "ready":
-        assert document["status"] != "failed", document
-        assert time.monotonic() < deadline, f"warranty.txt was not ingested: {document}"
-        time.sleep(0.3)
-    return assistant
 
 
 def test_an_admin_uploads_a_set_runs_it_and_reads_its_questions(
@@ -46,7 +24,7 @@ def test_an_admin_uploads_a_set_runs_it_and_reads_its_questions(
 ) -> None:
     from playwright.sync_api import expect
 
-    assistant = _assistant_with_one_text_file(api)
+    assistant = warranty_assistant(api, "Evaluation desk")
     page = new_page(token=api.token)
     page.goto(f"/admin/evaluation?assistant={assistant['id']}")
     expect(page.get_by_role("heading", name="Evaluation", exact=True)).to_be_visible()

@@ -7,7 +7,6 @@ origin no key lists is told so. Each page is served by a small HTTP server of it
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -16,7 +15,7 @@ import httpx
 import pytest
 
 from tests.conftest import new_session_id
-from tests.e2e.helpers import WARRANTY_FACT, Api
+from tests.e2e.helpers import Api, warranty_assistant
 
 pytestmark = [pytest.mark.e2e, pytest.mark.server]
 
@@ -73,26 +72,6 @@ def _embedding_page(askwell: str, assistant_id: str, key: str) -> str:
 </body></html>"""
 
 
-def _assistant_that_knows_the_warranty(api: Api) -> dict[str, Any]:
-    assistant = api.assistant("Kettle shop", model="scripted:echo")
-    connector = api.http.post(
-        f"/assistants/{assistant['id']}/connectors", json={"type": "documents", "name": "Manuals"}
-    )
-    assert connector.status_code == 201, connector.text
-    upload = api.http.post(
-        f"/connectors/{connector.json()['id']}/documents",
-        files={"files": ("warranty.txt", f"Warranty\n\n{WARRANTY_FACT}\n".encode(), "text/plain")},
-    )
-    assert upload.status_code == 202, upload.text
-    document_id = upload.json()[0]["id"]
-    deadline = time.monotonic() + 90
-    while (document := api.http.get(f"/documents/{document_id}").json())["status"] != "ready":
-        assert document["status"] != "failed", document
-        assert time.monotonic() < deadline, f"warranty.txt was not ingested: {document}"
-        time.sleep(0.3)
-    return assistant
-
-
 def _widget_key(api: Api, assistant_id: str, origin: str) -> str:
     created = api.http.post(
         "/api-keys",
@@ -119,7 +98,7 @@ def test_the_widget_answers_on_a_listed_site_and_refuses_another(
 ) -> None:
     from playwright.sync_api import expect
 
-    assistant = _assistant_that_knows_the_warranty(api)
+    assistant = warranty_assistant(api, "Kettle shop")
     shop, elsewhere = sites(), sites()
     key = _widget_key(api, assistant["id"], shop.origin)
     shop.page = elsewhere.page = _embedding_page(server, assistant["id"], key).encode()

@@ -5,6 +5,7 @@ import { api } from "../api/client";
 import type { Assistant, FeedbackExportFormat, FeedbackItem, FeedbackPage, FeedbackQuery, Rating } from "../api/types";
 import { ErrorText } from "../components/Feedback";
 import { IconDownload, IconThumbDown, IconThumbUp } from "../components/Icons";
+import { Pager } from "../components/Pager";
 import { saveBlob } from "../lib/download";
 import { navigate, useLocation } from "../lib/router";
 import { exactTime, relativeTime } from "../lib/time";
@@ -210,27 +211,14 @@ export function FeedbackAdmin() {
               </tbody>
             </table>
           </div>
-          <nav className="pager" aria-label="Pages">
-            <button
-              type="button"
-              className="button small"
-              disabled={offset === 0}
-              onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}
-            >
-              Previous
-            </button>
-            <span className="muted small" aria-live="polite">
-              {offset + 1}–{Math.min(offset + page.items.length, total)} of {total}
-            </span>
-            <button
-              type="button"
-              className="button small"
-              disabled={offset + page.items.length >= total}
-              onClick={() => setOffset(offset + PAGE_SIZE)}
-            >
-              Next
-            </button>
-          </nav>
+          <Pager
+            label="Pages"
+            offset={offset}
+            shown={page.items.length}
+            total={total}
+            pageSize={PAGE_SIZE}
+            onOffset={setOffset}
+          />
         </>
       )}
     </section>

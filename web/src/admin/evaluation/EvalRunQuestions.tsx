@@ -5,6 +5,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { api } from "../../api/client";
 import type { EvalResult, EvalResultPage, EvalRetrieved, EvalRun } from "../../api/types";
 import { ErrorText } from "../../components/Feedback";
+import { Pager } from "../../components/Pager";
 import { EVAL_MODES, score } from "../../lib/evaluation";
 import { useAction } from "../../lib/useAction";
 
@@ -162,22 +163,14 @@ export function EvalRunQuestions({ run, onClose }: { run: EvalRun; onClose: () =
               <QuestionCard key={result.id} result={result} />
             ))}
           </ol>
-          <nav className="pager" aria-label="Question pages">
-            <button type="button" className="button small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - QUESTIONS_PAGE))}>
-              Previous
-            </button>
-            <span className="muted small" aria-live="polite">
-              {offset + 1}–{Math.min(offset + page.items.length, total)} of {total}
-            </span>
-            <button
-              type="button"
-              className="button small"
-              disabled={offset + page.items.length >= total}
-              onClick={() => setOffset(offset + QUESTIONS_PAGE)}
-            >
-              Next
-            </button>
-          </nav>
+          <Pager
+            label="Question pages"
+            offset={offset}
+            shown={page.items.length}
+            total={total}
+            pageSize={QUESTIONS_PAGE}
+            onOffset={setOffset}
+          />
         </>
       )}
     </section>
