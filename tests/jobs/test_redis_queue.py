@@ -4,6 +4,7 @@ reconcile; Redis may be flushed or away and no job is lost."""
 from __future__ import annotations
 
 import asyncio
+import random
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -11,11 +12,13 @@ from pathlib import Path
 
 import pytest
 import redis
+import redis.asyncio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from askwell.jobs.base import JobContext, Task
 from askwell.jobs.models import Job, JobState
 from askwell.jobs.queue import JobQueue
+from askwell.jobs.redis_streams import RedisStreamsTransport
 from askwell.jobs.setup import build_queue
 from askwell.settings import Settings
 from tests.conftest import require_service
@@ -125,3 +128,50 @@ async def test_jobs_sent_while_redis_is_away_run_when_it_is_back(sessions: Sessi
     finally:
         await api.close()
     assert ran == ["while-away"]
+
+
+async def test_a_worker_queue_closes_whenever_it_is_closed(redis_port: int) -> None:
+    """Closed at random moments of its blocking read (a cancel lost there once held a full run
+    for the whole test timeout), the receiver stops every time, well within the bound."""
+    url = f"redis://127.0.0.1:{redis_port}/0"
+    rng = random.Random(12)
+
+    async def consume(job_id: uuid.UUID) -> bool:
+        return False
+
+    for _ in range(20):
+        transport = RedisStreamsTransport(url, stream=f"close-{uuid.uuid4().hex[:8]}", consume=consume)
+        await transport.start()
+        await transport.send([uuid.uuid4()])
+        await asyncio.sleep(rng.random() * 0.6)
+        async with asyncio.timeout(10):
+            await transport.close()
+
+
+async def test_a_receiver_that_ignores_its_cancel_is_stopped_by_closing_its_connections(
+    redis_port: int,
+) -> None:
+    """The fallback of `close`: a listener that swallows its cancel, reading on the broker's
+    connections as taskiq's does, ends once those connections are closed."""
+    url = f"redis://127.0.0.1:{redis_port}/0"
+    transport = RedisStreamsTransport(url, stream=f"stubborn-{uuid.uuid4().hex[:8]}")
+    reads = 0
+
+    async def stubborn_listener() -> None:
+        nonlocal reads
+        client = redis.asyncio.Redis(connection_pool=transport._broker.connection_pool)
+        while True:
+            try:
+                reads += 1
+                await client.xread({"nothing-here": "$"}, block=500)
+            except asyncio.CancelledError:
+                continue  # the lost cancel
+            except redis.exceptions.ConnectionError:
+                return
+
+    await transport.start()
+    transport._receiver = asyncio.create_task(stubborn_listener())
+    await asyncio.sleep(0.2)
+    async with asyncio.timeout(10):
+        await transport.close()
+    assert transport._receiver.done() and reads >= 1
