@@ -9,7 +9,8 @@ Quality: each of the 60 queries of ../shared/datasets/docs-devset/queries.jsonl 
 top_k=50 chunks, so that at least 10 distinct pages come out; chunks become pages by document
 name (ids like ``c3ref/open.html#c3``) and the run files are scored by the dataset's score.py.
 Extra hybrid rows (``--weights``) fuse the same keyword and vector candidates with other
-weights (``Retriever.fuse``, as ``search`` does with an assistant's retrieval settings).
+weights, and with ``K:V:scores`` by score-normalised fusion (``fusion.fuse``, as ``search`` does
+with an assistant's retrieval settings).
 
 Latency: the full hybrid search (query embedding, keyword, vector, fusion, loading the chunks),
 in a fresh session per query as the API does, over the 60 queries x ``--reps``, after one
@@ -113,8 +114,9 @@ async def _chunk_names(runtime: Any, assistant_id: uuid.UUID) -> dict[int, str]:
 
 
 async def evaluate(
-    runtime: Any, assistant_id: uuid.UUID, weights: list[tuple[float, float]], out_dir: Path
+    runtime: Any, assistant_id: uuid.UUID, weights: list[tuple[float, float, str]], out_dir: Path
 ) -> dict[str, Any]:
+    from askwell.documents.retrieval.fusion import fuse
     from askwell.documents.retrieval.service import filter_for
 
     retriever = runtime.retriever
@@ -135,11 +137,18 @@ async def evaluate(
         async with runtime.session_factory() as session:
             keyword = await retriever.keyword(session, where=where, query=q["query"])
             vector = await retriever.vector(session, where=where, query=q["query"])
-        for kw, vw in weights:
-            fused = retriever.fuse(keyword, vector, top_k=TOP_K, keyword_weight=kw, vector_weight=vw)
+        for kw, vw, method in weights:
+            fused = fuse([(keyword, kw), (vector, vw)], limit=TOP_K, method=method)
             ranked = [{"path": names[i], "score": s} for i, s in fused]
-            runs.setdefault(f"hybrid k{kw:g}:v{vw:g}", []).append({"id": q["id"], "ranked": ranked})
+            label = f"hybrid k{kw:g}:v{vw:g}" + ("" if method == "rrf" else f" {method}")
+            runs.setdefault(label, []).append({"id": q["id"], "ranked": ranked})
     return score_runs(runs, out_dir)
+
+
+def _fusion_row(spec: str) -> tuple[float, float, str]:
+    """ "K:V" (RRF) or "K:V:scores" (score-normalised fusion), as `--weights` takes them."""
+    keyword, vector, *method = spec.split(":")
+    return float(keyword), float(vector), method[0] if method else "rrf"
 
 
 def score_runs(runs: dict[str, list[dict[str, Any]]], out_dir: Path) -> dict[str, Any]:
@@ -521,8 +530,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "chunk_overlap": settings.chunk_overlap,
                 "ingest": ingest,
             }
-            weights = [tuple(float(x) for x in pair.split(":")) for pair in args.weights]
-            quality = await evaluate(runtime, assistant_id, weights, _corpus.OUT / f"retrieval-{stamp}")  # type: ignore[arg-type]
+            weights = [_fusion_row(spec) for spec in args.weights]
+            quality = await evaluate(runtime, assistant_id, weights, _corpus.OUT / f"retrieval-{stamp}")
             report["quality"] = quality
             _print_quality(quality)
             print(f"latency at corpus size ({len(names)} chunks) ...", flush=True)
@@ -632,7 +641,10 @@ def main() -> None:
         help="experiment, fresh ingest only: page title heads every chunk",
     )
     parser.add_argument(
-        "--weights", nargs="*", default=["1:1", "2:1", "1:2", "1:0.5", "3:1"], help="extra hybrid rows, K:V"
+        "--weights",
+        nargs="*",
+        default=["1:1", "2:1", "1:2", "1:0.5", "3:1"],
+        help="extra hybrid rows, K:V (RRF) or K:V:scores (normalised scores)",
     )
     parser.add_argument("--reps", type=int, default=3, help="latency repetitions of the 60 queries")
     parser.add_argument(

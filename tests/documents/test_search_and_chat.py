@@ -131,3 +131,19 @@ async def test_assistant_without_documents_does_not_retrieve(
     events = await chat(client, assistant_id=assistant["id"], session_id=new_session_id())
     assert "sources" not in [e["type"] for e in events]
     assert "retrieve" not in {e.get("step_id") for e in events}
+
+
+async def test_a_heading_with_nothing_under_it_is_found_by_keyword_but_not_embedded(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    assistant, connector = await documents_assistant(client, admin_headers)
+    page = b"# Deprecations\n\n## Telegraph interface\n\n## Fax gateway\n\nFaxes go to the archive.\n"
+    await upload(client, admin_headers, connector["id"], [("changes.md", page)])
+    assert {d["status"] for d in await wait_for_ingestion(client, admin_headers, connector["id"])} == {
+        "ready"
+    }
+
+    found = await search(client, assistant["id"], "telegraph interface", mode="keyword")
+    assert [r["content"] for r in found] == ["Telegraph interface"]
+    vector = await search(client, assistant["id"], "telegraph interface", mode="vector", top_k=10)
+    assert [r["content"] for r in vector] == ["Faxes go to the archive."]

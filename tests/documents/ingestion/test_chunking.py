@@ -156,6 +156,31 @@ def test_heading_paths_and_empty_headings() -> None:
     ]
 
 
+def test_the_title_heads_every_path_unless_the_first_heading_says_it() -> None:
+    blocks = [
+        Block("Before any heading.", "paragraph"),
+        Block("Maximum length of a string", "heading", level=2),
+        Block("The limit is one billion bytes.", "paragraph"),
+    ]
+    titled = split(
+        ParsedDocument(blocks, pages=None, title="Implementation  Limits For SQLite"),
+        chunk_tokens=50,
+        overlap_tokens=0,
+        count_tokens=words,
+    )
+    assert [c.heading_path for c in titled] == [
+        ("Implementation Limits For SQLite",),
+        ("Implementation Limits For SQLite", "Maximum length of a string"),
+    ]
+    said = split(
+        ParsedDocument(blocks[1:], pages=None, title="maximum length of a string"),
+        chunk_tokens=50,
+        overlap_tokens=0,
+        count_tokens=words,
+    )
+    assert [c.heading_path for c in said] == [("Maximum length of a string",)]
+
+
 # --- overlap ------------------------------------------------------------------------------------
 
 

@@ -1,7 +1,8 @@
 """Structure-aware splitting of a parsed document into chunks for embedding and citation.
 
 A chunk never crosses a heading: each heading starts a section and sets the heading path that every
-chunk of the section carries (the heading text is not repeated inside the chunks). Within a
+chunk of the section carries (the heading text is not repeated inside the chunks); the document's
+title, when no heading says it, is the root of every path. Within a
 section, whole blocks are packed up to ``chunk_tokens``; a block that does not fit in the current
 chunk but would fit in an empty one starts the next chunk rather than being cut. A block larger
 than a chunk is cut into units: sentences for prose, lines for lists and code, rows for tables
@@ -60,8 +61,10 @@ def split(
         raise ValueError("need chunk_tokens >= 1 and 0 <= overlap_tokens < chunk_tokens")
     text = document_text(doc)
     units = _Units(text, chunk_tokens, count_tokens)
+    root = _title_root(doc)
     chunks: list[Chunk] = []
     for path, placed in _sections(doc.blocks):
+        path = root + path
         packer = _Packer(chunk_tokens, overlap_tokens)
         for i, (block, start) in enumerate(placed):
             block_units = list(units.of(block, start))
@@ -77,6 +80,18 @@ def split(
 
 
 # --- sections -----------------------------------------------------------------------------------
+
+
+def _title_root(doc: ParsedDocument) -> tuple[str, ...]:
+    """The page title as the root of every heading path, unless the first heading already says
+    it. Many pages carry their subject only in <title> ("Implementation Limits For SQLite" is
+    in no heading of limits.html): as a heading it is searched (the FTS headings column) and
+    embedded with each chunk (bench/RESULTS.md, retrieval: +7 % nDCG@10 for vector search)."""
+    title = " ".join((doc.title or "").split())
+    if not title:
+        return ()
+    first = next((b.text for b in doc.blocks if b.kind == "heading"), "")
+    return () if " ".join(first.split()).casefold() == title.casefold() else (title,)
 
 
 def _sections(blocks: list[Block]) -> Iterator[tuple[tuple[str, ...], list[tuple[Block, int]]]]:

@@ -118,6 +118,13 @@ def embedding_text(chunk: TextChunk) -> str:
     return chunk.text
 
 
+def heading_only(chunk: TextChunk) -> bool:
+    """A heading with nothing under it. It is not embedded: its vector would only say what the
+    heading paths of its neighbours already say, and such one-liners crowd the vector ranking
+    (a lone "INSERT" is close to every question about inserting). Keyword search keeps it."""
+    return bool(chunk.heading_path) and chunk.text.strip() == chunk.heading_path[-1]
+
+
 def _text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -128,7 +135,7 @@ async def _embed(
     texts = [embedding_text(c) for c in chunks]
     reusable = await _previous_vectors(document_id, deps)
     vectors: list[Any] = [reusable.get(_text_hash(t)) for t in texts]
-    todo = [i for i, v in enumerate(vectors) if v is None]
+    todo = [i for i, v in enumerate(vectors) if v is None and not heading_only(chunks[i])]
     last_report = time.monotonic()
     for start in range(0, len(todo), _EMBED_BATCH):
         batch = todo[start : start + _EMBED_BATCH]
