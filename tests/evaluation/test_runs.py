@@ -169,3 +169,23 @@ async def test_a_csv_set_with_pages_is_stored(
     response = await _upload_set(client, admin_headers, assistant["id"], csv, "set.csv")
     assert response.status_code == 201, response.text
     assert response.json()["item_count"] == 1
+
+
+async def test_the_latest_runs_of_a_long_history_are_listed_first_on_request(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    assistant, _ = await documents_assistant(client, admin_headers)
+    body = b"question,expected_answer\nWhat is it?,A thing\n"
+    eval_set = (await _upload_set(client, admin_headers, assistant["id"], body, "s.csv")).json()
+    started = []
+    for _ in range(3):
+        run = await client.post(f"/api/v1/evaluation-sets/{eval_set['id']}/runs", headers=admin_headers)
+        assert run.status_code == 202, run.text
+        started.append((await _finished(client, admin_headers, run.json()["id"]))["id"])
+    path = f"/api/v1/assistants/{assistant['id']}/evaluation-runs"
+    oldest = await client.get(path, params={"limit": 2}, headers=admin_headers)
+    assert [r["id"] for r in oldest.json()] == started[:2] and oldest.headers["X-Total-Count"] == "3"
+    newest = await client.get(path, params={"limit": 2, "order": "newest"}, headers=admin_headers)
+    assert [r["id"] for r in newest.json()] == started[:0:-1]
+    wrong = await client.get(path, params={"order": "sideways"}, headers=admin_headers)
+    assert wrong.status_code == 422

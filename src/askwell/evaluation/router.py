@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -94,10 +94,17 @@ async def list_runs(
     set_id: uuid.UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
+    order: Literal["oldest", "newest"] = "oldest",
 ) -> object:
-    """An assistant's runs with their metrics, oldest first (a table, a chart over time); X-Total-Count."""
+    """An assistant's runs with their metrics, oldest first (a table, a chart over time) or, with
+    `order=newest`, newest first (the latest runs of a history longer than a page); X-Total-Count."""
     runs, total = await service.list_runs(
-        session=session, assistant_id=assistant_id, set_id=set_id, limit=limit, offset=offset
+        session=session,
+        assistant_id=assistant_id,
+        set_id=set_id,
+        limit=limit,
+        offset=offset,
+        newest_first=order == "newest",
     )
     response.headers["X-Total-Count"] = str(total)
     return [EvalRunRead.of(run) for run in runs]

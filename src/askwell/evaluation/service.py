@@ -75,15 +75,25 @@ async def create_run(
 
 
 async def list_runs(
-    *, session: AsyncSession, assistant_id: uuid.UUID, set_id: uuid.UUID | None, limit: int, offset: int
+    *,
+    session: AsyncSession,
+    assistant_id: uuid.UUID,
+    set_id: uuid.UUID | None,
+    limit: int,
+    offset: int,
+    newest_first: bool = False,
 ) -> tuple[list[EvalRun], int]:
-    """An assistant's runs, oldest first (the order of a chart over time), and how many there are."""
+    """An assistant's runs, oldest first (the order of a chart over time) or newest first (the
+    latest page of a long history), and how many there are."""
     await ensure_assistant(session=session, assistant_id=assistant_id)
     query = select(EvalRun).where(EvalRun.assistant_id == assistant_id)
     if set_id is not None:
         query = query.where(EvalRun.set_id == set_id)
     total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-    rows = await session.scalars(query.order_by(EvalRun.created_at, EvalRun.id).limit(limit).offset(offset))
+    order = (
+        (EvalRun.created_at.desc(), EvalRun.id.desc()) if newest_first else (EvalRun.created_at, EvalRun.id)
+    )
+    rows = await session.scalars(query.order_by(*order).limit(limit).offset(offset))
     return list(rows), total
 
 

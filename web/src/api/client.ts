@@ -262,11 +262,13 @@ export const api = {
   deleteEvalSet: (setId: string) => request<void>("DELETE", `/evaluation-sets/${encodeURIComponent(setId)}`),
   /** Starts a run of the set as a background job (202); poll `evalRun` for its progress. */
   startEvalRun: (setId: string) => request<EvalRun>("POST", `/evaluation-sets/${encodeURIComponent(setId)}/runs`),
-  /** An assistant's runs with their metrics, oldest first. */
-  evalRuns: (assistantId: string, limit = 500) =>
-    request<EvalRun[]>("GET", `/assistants/${encodeURIComponent(assistantId)}/evaluation-runs`, {
-      query: { limit: String(limit) },
-    }),
+  /** An assistant's latest `limit` runs with their metrics, oldest first (as a chart reads them). */
+  evalRuns: async (assistantId: string, limit = 500) =>
+    (
+      await request<EvalRun[]>("GET", `/assistants/${encodeURIComponent(assistantId)}/evaluation-runs`, {
+        query: { limit: String(limit), order: "newest" },
+      })
+    ).reverse(),
   evalRun: (runId: string) => request<EvalRun>("GET", `/evaluation-runs/${encodeURIComponent(runId)}`),
   deleteEvalRun: (runId: string) => request<void>("DELETE", `/evaluation-runs/${encodeURIComponent(runId)}`),
   /** A run's questions in set order, a page at a time. */

@@ -501,7 +501,8 @@ export interface paths {
         };
         /**
          * List Runs
-         * @description An assistant's runs with their metrics, oldest first (a table, a chart over time); X-Total-Count.
+         * @description An assistant's runs with their metrics, oldest first (a table, a chart over time) or, with
+         *     `order=newest`, newest first (the latest runs of a history longer than a page); X-Total-Count.
          */
         get: operations["list_runs_api_v1_assistants__assistant_id__evaluation_runs_get"];
         put?: never;
@@ -4985,6 +4986,7 @@ export interface operations {
                 set_id?: string | null;
                 limit?: number;
                 offset?: number;
+                order?: "oldest" | "newest";
             };
             header?: never;
             path: {

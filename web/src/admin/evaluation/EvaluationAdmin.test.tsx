@@ -85,7 +85,9 @@ function server({ runs = [run()], sets = [SET] }: { runs?: EvalRun[]; sets?: Eva
       if (path === "/assistants") return json(ASSISTANTS);
       if (path === "/assistants/a-1/evaluation-sets" && method === "GET") return json(state.sets);
       if (path === "/assistants/a-1/evaluation-sets" && method === "POST") return state.upload ?? json(SET, 201);
-      if (path === "/assistants/a-1/evaluation-runs") return json(state.runs);
+      // As the API answers: oldest first, or newest first with order=newest.
+      if (path === "/assistants/a-1/evaluation-runs")
+        return json(url.searchParams.get("order") === "newest" ? [...state.runs].reverse() : state.runs);
       if (path === "/evaluation-sets/s-1/runs") return json(run({ status: "queued", completed: 0, metrics: null, finished_at: null }), 202);
       const one = /^\/evaluation-runs\/([^/]+)$/.exec(path);
       if (one && method === "GET") return json(state.polled.length > 1 ? state.polled.shift() : state.polled[0]);
