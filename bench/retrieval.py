@@ -113,7 +113,11 @@ async def _chunk_names(runtime: Any, assistant_id: uuid.UUID) -> dict[int, str]:
 
 
 async def evaluate(
-    runtime: Any, assistant_id: uuid.UUID, weights: list[tuple[float, float]], out_dir: Path
+    runtime: Any,
+    assistant_id: uuid.UUID,
+    weights: list[tuple[float, float]],
+    out_dir: Path,
+    reranker: str | None = None,
 ) -> dict[str, Any]:
     from askwell.documents.retrieval.service import filter_for
 
@@ -132,6 +136,22 @@ async def evaluate(
                 for s in sources
             ]
             runs.setdefault(mode, []).append({"id": q["id"], "ranked": ranked})
+        if reranker:  # the hybrid top 50, reordered by the reranker (as an assistant's search does)
+            async with runtime.session_factory() as session:
+                sources = await retriever.search(
+                    session,
+                    where=where,
+                    query=q["query"],
+                    top_k=TOP_K,
+                    reranker=reranker,
+                    rerank_candidates=TOP_K,
+                    steps=_RerankFailures(reranker),
+                )
+            ranked = [
+                {"path": f"{s.name}#c{s.metadata['chunk_index']}", "score": s.metadata["score"]}
+                for s in sources
+            ]
+            runs.setdefault(f"hybrid+{reranker}", []).append({"id": q["id"], "ranked": ranked})
         async with runtime.session_factory() as session:
             keyword = await retriever.keyword(session, where=where, query=q["query"])
             vector = await retriever.vector(session, where=where, query=q["query"])
@@ -140,6 +160,20 @@ async def evaluate(
             ranked = [{"path": names[i], "score": s} for i, s in fused]
             runs.setdefault(f"hybrid k{kw:g}:v{vw:g}", []).append({"id": q["id"], "ranked": ranked})
     return score_runs(runs, out_dir)
+
+
+class _RerankFailures:
+    """A search's steps: a reranker that fails would silently score the fused order, so stop."""
+
+    def __init__(self, reranker: str) -> None:
+        self._reranker = reranker
+
+    def started(self, part: str) -> None:
+        pass
+
+    def finished(self, part: str, **metadata: Any) -> None:
+        if part == "rerank" and metadata.get("fallback"):
+            raise SystemExit(f"--reranker {self._reranker} failed: {metadata.get('error')}")
 
 
 def score_runs(runs: dict[str, list[dict[str, Any]]], out_dir: Path) -> dict[str, Any]:
@@ -498,7 +532,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     if not args.skip_quality:
         data_dir = args.data_dir
         ingest: dict[str, Any] | None = None
-        overrides = {"chunk_tokens": args.chunk_tokens, "chunk_overlap": args.chunk_overlap}
+        overrides = {
+            "chunk_tokens": args.chunk_tokens,
+            "chunk_overlap": args.chunk_overlap,
+            "reranker_base_url": args.reranker_url,
+            "reranker_format": args.reranker_format,
+        }
         settings = _corpus.settings(data_dir, **{k: v for k, v in overrides.items() if v is not None})
         fresh = not (data_dir / "askwell.db").exists()
         if args.title_prefix:
@@ -522,7 +561,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "ingest": ingest,
             }
             weights = [tuple(float(x) for x in pair.split(":")) for pair in args.weights]
-            quality = await evaluate(runtime, assistant_id, weights, _corpus.OUT / f"retrieval-{stamp}")  # type: ignore[arg-type]
+            quality = await evaluate(
+                runtime,
+                assistant_id,
+                weights,  # type: ignore[arg-type]
+                _corpus.OUT / f"retrieval-{stamp}",
+                args.reranker,
+            )
             report["quality"] = quality
             _print_quality(quality)
             print(f"latency at corpus size ({len(names)} chunks) ...", flush=True)
@@ -634,6 +679,11 @@ def main() -> None:
     parser.add_argument(
         "--weights", nargs="*", default=["1:1", "2:1", "1:2", "1:0.5", "3:1"], help="extra hybrid rows, K:V"
     )
+    parser.add_argument(
+        "--reranker", default=None, help='extra row: hybrid reranked by SPEC, e.g. "http:bge-reranker-v2-m3"'
+    )
+    parser.add_argument("--reranker-url", default=None, help="its server (ASKWELL_RERANKER_BASE_URL)")
+    parser.add_argument("--reranker-format", default=None, choices=["rerank", "tei"])
     parser.add_argument("--reps", type=int, default=3, help="latency repetitions of the 60 queries")
     parser.add_argument(
         "--query-step", type=int, default=1, help="synthetic latency: every Nth query only (slow back ends)"
