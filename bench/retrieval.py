@@ -114,7 +114,11 @@ async def _chunk_names(runtime: Any, assistant_id: uuid.UUID) -> dict[int, str]:
 
 
 async def evaluate(
-    runtime: Any, assistant_id: uuid.UUID, weights: list[tuple[float, float, str]], out_dir: Path
+    runtime: Any,
+    assistant_id: uuid.UUID,
+    weights: list[tuple[float, float, str]],
+    out_dir: Path,
+    reranker: str | None = None,
 ) -> dict[str, Any]:
     from askwell.documents.retrieval.fusion import fuse
     from askwell.documents.retrieval.service import filter_for
@@ -134,6 +138,22 @@ async def evaluate(
                 for s in sources
             ]
             runs.setdefault(mode, []).append({"id": q["id"], "ranked": ranked})
+        if reranker:  # the hybrid top 50, reordered by the reranker (as an assistant's search does)
+            async with runtime.session_factory() as session:
+                sources = await retriever.search(
+                    session,
+                    where=where,
+                    query=q["query"],
+                    top_k=TOP_K,
+                    reranker=reranker,
+                    rerank_candidates=TOP_K,
+                    steps=_RerankFailures(reranker),
+                )
+            ranked = [
+                {"path": f"{s.name}#c{s.metadata['chunk_index']}", "score": s.metadata["score"]}
+                for s in sources
+            ]
+            runs.setdefault(f"hybrid+{reranker}", []).append({"id": q["id"], "ranked": ranked})
         async with runtime.session_factory() as session:
             keyword = await retriever.keyword(session, where=where, query=q["query"])
             vector = await retriever.vector(session, where=where, query=q["query"])
@@ -149,6 +169,20 @@ def _fusion_row(spec: str) -> tuple[float, float, str]:
     """ "K:V" (RRF) or "K:V:scores" (score-normalised fusion), as `--weights` takes them."""
     keyword, vector, *method = spec.split(":")
     return float(keyword), float(vector), method[0] if method else "rrf"
+
+
+class _RerankFailures:
+    """A search's steps: a reranker that fails would silently score the fused order, so stop."""
+
+    def __init__(self, reranker: str) -> None:
+        self._reranker = reranker
+
+    def started(self, part: str) -> None:
+        pass
+
+    def finished(self, part: str, **metadata: Any) -> None:
+        if part == "rerank" and metadata.get("fallback"):
+            raise SystemExit(f"--reranker {self._reranker} failed: {metadata.get('error')}")
 
 
 def score_runs(runs: dict[str, list[dict[str, Any]]], out_dir: Path) -> dict[str, Any]:
@@ -507,7 +541,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     if not args.skip_quality:
         data_dir = args.data_dir
         ingest: dict[str, Any] | None = None
-        overrides = {"chunk_tokens": args.chunk_tokens, "chunk_overlap": args.chunk_overlap}
+        overrides = {
+            "chunk_tokens": args.chunk_tokens,
+            "chunk_overlap": args.chunk_overlap,
+            "reranker_base_url": args.reranker_url,
+            "reranker_format": args.reranker_format,
+        }
         settings = _corpus.settings(data_dir, **{k: v for k, v in overrides.items() if v is not None})
         fresh = not (data_dir / "askwell.db").exists()
         if args.title_prefix:
@@ -531,7 +570,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "ingest": ingest,
             }
             weights = [_fusion_row(spec) for spec in args.weights]
-            quality = await evaluate(runtime, assistant_id, weights, _corpus.OUT / f"retrieval-{stamp}")
+            quality = await evaluate(
+                runtime, assistant_id, weights, _corpus.OUT / f"retrieval-{stamp}", args.reranker
+            )
             report["quality"] = quality
             _print_quality(quality)
             print(f"latency at corpus size ({len(names)} chunks) ...", flush=True)
@@ -646,6 +687,11 @@ def main() -> None:
         default=["1:1", "2:1", "1:2", "1:0.5", "3:1"],
         help="extra hybrid rows, K:V (RRF) or K:V:scores (normalised scores)",
     )
+    parser.add_argument(
+        "--reranker", default=None, help='extra row: hybrid reranked by SPEC, e.g. "http:bge-reranker-v2-m3"'
+    )
+    parser.add_argument("--reranker-url", default=None, help="its server (ASKWELL_RERANKER_BASE_URL)")
+    parser.add_argument("--reranker-format", default=None, choices=["rerank", "tei"])
     parser.add_argument("--reps", type=int, default=3, help="latency repetitions of the 60 queries")
     parser.add_argument(
         "--query-step", type=int, default=1, help="synthetic latency: every Nth query only (slow back ends)"

@@ -161,6 +161,7 @@ class Runtime:
             if (aclose := getattr(model, "aclose", None)) is not None:
                 await aclose()
         await self.embedders.aclose()
+        await self.retriever.aclose()  # its rerankers' connections
         await self.memory.close()
         await self.engine.dispose()
 

@@ -127,6 +127,29 @@ class Settings(BaseSettings):
     openai_embedding_batch_size: int = Field(default=128, ge=1, le=2048)
     embedding_threads: int = Field(default=0, ge=0, description="Inference threads; 0 means one per core.")
 
+    # Rerankers (askwell.rerankers): an assistant turns one on with its retrieval settings'
+    # `reranker` ("http:<model>"); these say where the http: back-end's server is.
+    reranker_base_url: str | None = Field(
+        default=None,
+        description="Server of http: rerankers; Askwell POSTs to <url>/rerank (e.g. http://127.0.0.1:8080 "
+        "for llama.cpp's server with --reranking, or a vLLM, TEI, Jina or Cohere v2 base URL). "
+        "Unset: no reranker can run, and searches keep the fused order.",
+    )
+    reranker_api_key: SecretStr | None = Field(
+        default=None, description="Sent as `Authorization: Bearer <key>` to the reranker server."
+    )
+    reranker_format: Literal["rerank", "tei"] = Field(
+        default="rerank",
+        description='Request body: "rerank" {model, query, documents, top_n} (Jina, Cohere v2, vLLM, '
+        'llama.cpp); "tei" {query, texts} (Text Embeddings Inference). Both answers are understood.',
+    )
+    reranker_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=120,
+        description="Longest wait for one rerank answer; past it the search keeps the fused order.",
+    )
+
     max_upload_mb: int = Field(default=50, ge=1, description="Largest accepted upload, per file.")
     # Bounds on parsing one upload (askwell.documents.parsing.ParseLimits): a hostile file fails
     # with a reason instead of taking the worker's memory.

@@ -10,7 +10,13 @@ import pytest
 
 from tests.conftest import answer_text, chat, create_assistant, new_session_id
 
-DEFAULT_RETRIEVAL = {"top_k": 5, "keyword_weight": 1.0, "vector_weight": 2.0}
+DEFAULT_RETRIEVAL = {
+    "top_k": 5,
+    "keyword_weight": 1.0,
+    "vector_weight": 2.0,
+    "reranker": None,
+    "rerank_candidates": 20,
+}
 
 
 def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
@@ -50,7 +56,13 @@ async def test_create_with_every_field(client: httpx.AsyncClient, admin_headers:
         "model": "openai:gpt-4o-mini",
         "language": "fr",
         "user_authentication": True,
-        "retrieval": {"top_k": 12, "keyword_weight": 0.5, "vector_weight": 2.0},
+        "retrieval": {
+            "top_k": 12,
+            "keyword_weight": 0.5,
+            "vector_weight": 2.0,
+            "reranker": "http:bge-reranker-v2-m3",
+            "rerank_candidates": 30,
+        },
     }
     created = await create_assistant(client, admin_headers, **fields)
     assert {k: created[k] for k in fields} == fields

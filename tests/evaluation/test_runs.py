@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 
+from askwell.assistants.models import Assistant
+from askwell.evaluation.runner import run_settings
 from tests.documents.helpers import documents_assistant, upload, wait_for_ingestion
 
 BREAKS = "function:tests.models:breaks_on_request"
@@ -36,6 +38,18 @@ async def _finished(client: httpx.AsyncClient, headers: dict[str, str], run_id: 
             return dict(run)
         assert time.monotonic() < deadline, run
         await asyncio.sleep(0.2)
+
+
+async def test_the_settings_snapshot_names_the_reranker(app: Any) -> None:
+    assistant = Assistant(
+        name="x", retrieval={"reranker": "http:bge-reranker-v2-m3", "rerank_candidates": 30}
+    )
+    snapshot = run_settings(app.state.runtime, assistant)
+    assert snapshot["reranker"] == {
+        "model": "http:bge-reranker-v2-m3",
+        "candidates": 30,
+        "applies_to": "answer",
+    }
 
 
 async def test_a_run_scores_retrieval_answers_and_citations(
@@ -93,6 +107,7 @@ async def test_a_run_scores_retrieval_answers_and_citations(
     assert {"retrieval_hybrid", "answer_total"} <= metrics["latency_p50_ms"].keys()
     assert run["settings"]["model"] == BREAKS
     assert run["settings"]["retrieval"]["fusion"] == "reciprocal_rank"
+    assert run["settings"]["reranker"] is None
 
     # Drill-down: what each mode retrieved, what was answered and cited.
     page = (

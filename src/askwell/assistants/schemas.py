@@ -6,7 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from askwell.errors import Invalid
+from askwell.rerankers.registry import check_reranker_name
 
 _MODEL_NAME = r"^[a-z][a-z0-9_-]*:.+$"
 _LANGUAGE = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$"
@@ -25,6 +28,30 @@ class RetrievalSettings(BaseModel):
     def of(cls, stored: dict[str, Any] | None) -> RetrievalSettings:
         """An assistant's stored settings (`Assistant.retrieval`), with the defaults filled in."""
         return cls.model_validate(stored or {})
+
+    reranker: str | None = Field(
+        default=None,
+        max_length=200,
+        pattern=_MODEL_NAME,
+        description='"provider:model" of a reranker (e.g. "http:bge-reranker-v2-m3"), which reorders '
+        "the fused candidates before the best top_k are kept; null: no reranking.",
+    )
+    rerank_candidates: int = Field(
+        default=20,
+        ge=1,
+        le=100,
+        description="Fused results the reranker reorders (at least top_k are).",
+    )
+
+    @field_validator("reranker")
+    @classmethod
+    def _known_reranker(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                check_reranker_name(value)
+            except Invalid as exc:  # a 422 naming the known providers
+                raise ValueError(exc.message) from exc
+        return value
 
 
 class AssistantBase(BaseModel):

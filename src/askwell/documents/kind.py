@@ -23,6 +23,7 @@ from askwell.documents.router import router as upload_router
 from askwell.documents.stages import KIND, RetrievalPlan, RetrieveStage
 from askwell.errors import Invalid
 from askwell.jobs.base import Task
+from askwell.rerankers.registry import RerankerRegistry
 from askwell.turn.state import Phase, Stage
 
 # The kind's endpoints: uploads (list, status, delete) and search.
@@ -38,8 +39,8 @@ class DocumentsKind:
 
     def __init__(self, services: KindServices) -> None:
         # One in-memory vector index per runtime: SQLite's vector search (pgvector needs none).
-        self.retriever = Retriever(services.embedder, MemoryVectorIndex())
         settings = services.settings
+        self.retriever = Retriever(services.embedder, MemoryVectorIndex(), RerankerRegistry(settings))
         self._files = services.files
         self._stages: dict[Phase, Sequence[Stage]] = {Phase.GATHER: [RetrieveStage(self.retriever)]}
         ingest = IngestDeps(

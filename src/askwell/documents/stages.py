@@ -17,7 +17,7 @@ from askwell.turn.events import ChatEvent, Source
 from askwell.turn.state import GENERATE, Turn, TurnDeps
 
 KIND = "documents"
-_LABELS = {"keyword": "keyword search", "vector": "vector search", "fuse": "fuse"}
+_LABELS = {"keyword": "keyword search", "vector": "vector search", "fuse": "fuse", "rerank": "rerank"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,8 @@ class RetrieveStage:
                     top_k=plan.settings.top_k,
                     keyword_weight=plan.settings.keyword_weight,
                     vector_weight=plan.settings.vector_weight,
+                    reranker=plan.settings.reranker,
+                    rerank_candidates=plan.settings.rerank_candidates,
                     steps=steps,
                 )
 

@@ -72,7 +72,13 @@ def run_settings(runtime: Runtime, assistant: Assistant) -> dict[str, Any]:
             "vector_weight": retrieval.vector_weight,
             "candidates_per_mode": CANDIDATES,
         },
-        "reranker": None,  # no reranking stage yet
+        # The chat turns are reranked when the assistant has a reranker; the per-mode retrieval
+        # scores (keyword, vector, hybrid) are of the unreranked searches.
+        "reranker": (
+            {"model": retrieval.reranker, "candidates": retrieval.rerank_candidates, "applies_to": "answer"}
+            if retrieval.reranker
+            else None
+        ),
         "temperature": settings.temperature,
         "max_answer_tokens": settings.max_answer_tokens,
     }

@@ -1901,6 +1901,32 @@ export interface components {
             /** Job Id */
             job_id: string | null;
         };
+        /**
+         * RerankReport
+         * @description How the results were reranked.
+         */
+        RerankReport: {
+            /**
+             * Model
+             * @description The reranker, "provider:model".
+             */
+            model: string;
+            /**
+             * Candidates
+             * @description Fused results it was given to reorder.
+             */
+            candidates: number;
+            /**
+             * Fallback
+             * @description True when it failed and the results keep the fused order.
+             */
+            fallback: boolean;
+            /**
+             * Error
+             * @description Why it failed, when it did.
+             */
+            error?: string | null;
+        };
         /** ResetResponse */
         ResetResponse: {
             /**
@@ -1929,6 +1955,17 @@ export interface components {
              * @default 2
              */
             vector_weight: number;
+            /**
+             * Reranker
+             * @description "provider:model" of a reranker (e.g. "http:bge-reranker-v2-m3"), which reorders the fused candidates before the best top_k are kept; null: no reranking.
+             */
+            reranker?: string | null;
+            /**
+             * Rerank Candidates
+             * @description Fused results the reranker reorders (at least top_k are).
+             * @default 20
+             */
+            rerank_candidates: number;
         };
         /** RetrievedDocument */
         RetrievedDocument: {
@@ -2003,6 +2040,8 @@ export interface components {
         SearchResponse: {
             /** Results */
             results: components["schemas"]["Source"][];
+            /** @description Set when the assistant has a reranker (its retrieval settings). */
+            rerank?: components["schemas"]["RerankReport"] | null;
         };
         /** SessionRead */
         SessionRead: {

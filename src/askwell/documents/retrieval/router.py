@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter
 
@@ -11,10 +12,23 @@ from askwell.apikeys.schemas import KeyAction
 from askwell.assistants import service as assistant_service
 from askwell.assistants.schemas import RetrievalSettings
 from askwell.deps import RuntimeDep, SessionDep
-from askwell.documents.retrieval.schemas import SearchRequest, SearchResponse
+from askwell.documents.retrieval.schemas import RerankReport, SearchRequest, SearchResponse
 from askwell.documents.retrieval.service import filter_for
 
 router = APIRouter(tags=["search"])
+
+
+class _RerankRecorder:
+    """The search's steps, of which only the rerank part's outcome goes into the response."""
+
+    report: RerankReport | None = None
+
+    def started(self, part: str) -> None:
+        pass
+
+    def finished(self, part: str, **metadata: Any) -> None:
+        if part == "rerank":
+            self.report = RerankReport.model_validate(metadata)
 
 
 @router.post("/assistants/{assistant_id}/search", response_model=SearchResponse)
@@ -31,6 +45,7 @@ async def search(
     assistant = await assistant_service.get(session=session, assistant_id=assistant_id)
     caller.ensure_can_use(assistant)
     retrieval = RetrievalSettings.of(assistant.retrieval)
+    recorder = _RerankRecorder()
     results = await runtime.retriever.search(
         session,
         where=filter_for(assistant.id),
@@ -39,5 +54,8 @@ async def search(
         mode=search_in.mode,
         keyword_weight=retrieval.keyword_weight,
         vector_weight=retrieval.vector_weight,
+        reranker=retrieval.reranker,
+        rerank_candidates=retrieval.rerank_candidates,
+        steps=recorder,
     )
-    return SearchResponse(results=results)
+    return SearchResponse(results=results, rerank=recorder.report)

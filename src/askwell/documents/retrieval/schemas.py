@@ -19,5 +19,17 @@ class SearchRequest(BaseModel):
     mode: SearchMode = "hybrid"
 
 
+class RerankReport(BaseModel):
+    """How the results were reranked."""
+
+    model: str = Field(description='The reranker, "provider:model".')
+    candidates: int = Field(description="Fused results it was given to reorder.")
+    fallback: bool = Field(description="True when it failed and the results keep the fused order.")
+    error: str | None = Field(default=None, description="Why it failed, when it did.")
+
+
 class SearchResponse(BaseModel):
     results: list[Source]
+    rerank: RerankReport | None = Field(
+        default=None, description="Set when the assistant has a reranker (its retrieval settings)."
+    )

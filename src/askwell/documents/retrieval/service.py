@@ -2,12 +2,17 @@
 
 `Retriever.search` is the one orchestration: the chat's retrieve stage and the search
 endpoint both call it. A caller that shows its work passes `steps`, which hears when
-each part (keyword, vector, fuse) starts and ends.
+each part (keyword, vector, fuse, rerank) starts and ends.
+
+With a reranker, the best `rerank_candidates` (at least `top_k`) are loaded and reordered by
+it, and the best `top_k` of that order kept. A reranker that fails (down, slow, misconfigured)
+never fails the search: the fused order is kept, and the "rerank" part says so.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Awaitable, Coroutine, Sequence
 from typing import Any, Protocol
@@ -23,14 +28,21 @@ from askwell.documents.retrieval.schemas import SearchMode
 from askwell.documents.retrieval.vector_memory import MemoryVectorIndex
 from askwell.documents.retrieval.vector_pg import pg_vector_search
 from askwell.embeddings.base import Embedder, EmbeddingSpec, Vectors
+from askwell.errors import AskwellError, Unavailable
+from askwell.rerankers.registry import RerankerRegistry
 from askwell.turn.events import Source
+
+logger = logging.getLogger(__name__)
 
 CANDIDATES = 50  # per retriever, before fusion
 Ranked = list[tuple[int, float]]
 
 
 class SearchSteps(Protocol):
-    """Hears the parts of a search: "keyword", "vector", "fuse"."""
+    """Hears the parts of a search: "keyword", "vector", "fuse", "rerank".
+
+    "rerank" finishes with `model`, `candidates` and `fallback` (True when the reranker failed
+    and the fused order was kept; `error` then says why)."""
 
     def started(self, part: str) -> None: ...
 
@@ -61,9 +73,12 @@ class Retriever:
     """Keyword search, vector search, fusion: callable one by one (the chat shows each as a
     sub-step) or together through `search`."""
 
-    def __init__(self, embedder: Embedder, memory_index: MemoryVectorIndex) -> None:
+    def __init__(
+        self, embedder: Embedder, memory_index: MemoryVectorIndex, rerankers: RerankerRegistry | None = None
+    ) -> None:
         self.embedder = embedder
         self._memory_index = memory_index
+        self._rerankers = rerankers
 
     async def search(
         self,
@@ -75,9 +90,84 @@ class Retriever:
         mode: SearchMode = "hybrid",
         keyword_weight: float = 1.0,
         vector_weight: float = 1.0,
+        reranker: str | None = None,
+        rerank_candidates: int = 20,
         steps: SearchSteps | None = None,
     ) -> list[Source]:
+        """The best `top_k` chunks for `query`; reordered by `reranker` ("provider:model") when set."""
         steps = steps or _Silent()
+        sources = await self._retrieve(
+            session,
+            where=where,
+            query=query,
+            top_k=max(top_k, rerank_candidates) if reranker else top_k,
+            mode=mode,
+            keyword_weight=keyword_weight,
+            vector_weight=vector_weight,
+            steps=steps,
+        )
+        if reranker is None or not sources:
+            return sources
+        return await self.rerank(reranker, query=query, sources=sources, top_k=top_k, steps=steps)
+
+    async def rerank(
+        self,
+        reranker: str,
+        *,
+        query: str,
+        sources: list[Source],
+        top_k: int,
+        steps: SearchSteps | None = None,
+    ) -> list[Source]:
+        """The best `top_k` of `sources` by the reranker's scores, or of their own order when it fails.
+
+        Each reordered source's `score` becomes the reranker's; `retrieval_score` keeps the one
+        it was ranked by before.
+        """
+        steps = steps or _Silent()
+        steps.started("rerank")
+        try:
+            if self._rerankers is None:
+                raise Unavailable("This retriever was built without rerankers", code="invalid_reranker")
+            scores = await self._rerankers.get(reranker).rerank(query, [s.content for s in sources])
+        except AskwellError as exc:
+            logger.warning("Reranker %s failed, the fused order is kept: %s", reranker, exc.message)
+            steps.finished(
+                "rerank", model=reranker, candidates=len(sources), fallback=True, error=exc.message
+            )
+            return sources[:top_k]
+        order = sorted(range(len(sources)), key=lambda i: (-scores[i], i))[:top_k]
+        reranked = [
+            sources[i].model_copy(
+                update={
+                    "metadata": {
+                        **sources[i].metadata,
+                        "score": round(scores[i], 6),
+                        "retrieval_score": sources[i].metadata["score"],
+                    }
+                }
+            )
+            for i in order
+        ]
+        steps.finished("rerank", model=reranker, candidates=len(sources), fallback=False)
+        return reranked
+
+    async def aclose(self) -> None:
+        if self._rerankers is not None:
+            await self._rerankers.aclose()
+
+    async def _retrieve(
+        self,
+        session: AsyncSession,
+        *,
+        where: SearchFilter,
+        query: str,
+        top_k: int,
+        mode: SearchMode,
+        keyword_weight: float,
+        vector_weight: float,
+        steps: SearchSteps,
+    ) -> list[Source]:
         if mode == "keyword":
             keyword = await _reported(steps, "keyword", self.keyword(session, where=where, query=query))
             return await self.load(session, keyword[:top_k])
