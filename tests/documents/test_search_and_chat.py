@@ -147,3 +147,19 @@ async def test_a_heading_with_nothing_under_it_is_found_by_keyword_but_not_embed
     assert [r["content"] for r in found] == ["Telegraph interface"]
     vector = await search(client, assistant["id"], "telegraph interface", mode="vector", top_k=10)
     assert [r["content"] for r in vector] == ["Faxes go to the archive."]
+
+
+async def test_an_assistant_fusing_by_scores_searches_and_a_wrong_method_is_refused(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    assistant = await _ready_assistant(client, admin_headers, retrieval={"fusion": "scores"})
+    assert assistant["retrieval"]["fusion"] == "scores"
+    results = await search(client, assistant["id"], "how often are passwords rotated")
+    assert "rotated every 90 days" in results[0]["content"]
+    assert results[0]["metadata"]["score"] <= 3.0  # a weighted sum of shares (1 + 2), not a rank score
+    wrong = await client.patch(
+        f"/api/v1/assistants/{assistant['id']}",
+        json={"retrieval": {"fusion": "average"}},
+        headers=admin_headers,
+    )
+    assert wrong.status_code == 422 and "fusion" in wrong.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -23,11 +23,27 @@ class RetrievalSettings(BaseModel):
     keyword_weight: float = Field(default=1.0, ge=0, le=10)
     # Vector search ranks better than keyword search on our dev set (bench/RESULTS.md, retrieval).
     vector_weight: float = Field(default=2.0, ge=0, le=10)
+    fusion: Literal["rrf", "scores"] = Field(  # the methods of documents.retrieval.fusion.fuse
+        default="rrf",
+        description='How keyword and vector rankings merge: "rrf" (by rank) or "scores" (by '
+        "normalised scores, weighted by keyword_weight and vector_weight).",
+    )
 
     @classmethod
     def of(cls, stored: dict[str, Any] | None) -> RetrievalSettings:
         """An assistant's stored settings (`Assistant.retrieval`), with the defaults filled in."""
         return cls.model_validate(stored or {})
+
+    def search_options(self, *, rerank: bool = True) -> dict[str, Any]:
+        """The keyword arguments of `Retriever.search` these settings decide (all but top_k, so
+        that every caller searches as the chat does); `rerank=False` leaves the reranker out."""
+        return {
+            "keyword_weight": self.keyword_weight,
+            "vector_weight": self.vector_weight,
+            "fusion": self.fusion,
+            "reranker": self.reranker if rerank else None,
+            "rerank_candidates": self.rerank_candidates,
+        }
 
     reranker: str | None = Field(
         default=None,

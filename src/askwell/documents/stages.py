@@ -62,11 +62,8 @@ class RetrieveStage:
                     where=plan.where,
                     query=turn.question,
                     top_k=plan.settings.top_k,
-                    keyword_weight=plan.settings.keyword_weight,
-                    vector_weight=plan.settings.vector_weight,
-                    reranker=plan.settings.reranker,
-                    rerank_candidates=plan.settings.rerank_candidates,
                     steps=steps,
+                    **plan.settings.search_options(),
                 )
 
         # The search runs as a task while its sub-steps are yielded as they happen: keyword and

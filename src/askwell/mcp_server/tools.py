@@ -130,8 +130,7 @@ def build_server(wiring: Wiring) -> MCPServer:
                 query=query,
                 top_k=top_k,
                 mode=mode,
-                keyword_weight=retrieval.keyword_weight,
-                vector_weight=retrieval.vector_weight,
+                **retrieval.search_options(),
             )
             return Passages(results=results)
 

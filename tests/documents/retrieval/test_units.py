@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from askwell.documents.retrieval.fusion import fuse, normalized_score_fusion, reciprocal_rank_fusion
+from typing import get_args
+
+from askwell.assistants.schemas import RetrievalSettings
+from askwell.documents.retrieval.fusion import Fusion, fuse, normalized_score_fusion, reciprocal_rank_fusion
 from askwell.documents.retrieval.keyword import query_terms
 
 
@@ -37,3 +40,7 @@ def test_query_terms_drop_stopwords_and_punctuation() -> None:
     assert query_terms("What is the PRAGMA for foreign-keys?") == ["pragma", "foreign", "keys"]
     assert query_terms("the of and") == []
     assert query_terms('"; DROP TABLE chunks; --') == ["drop", "table", "chunks"]
+
+
+def test_an_assistant_can_choose_every_fusion_method() -> None:
+    assert get_args(RetrievalSettings.model_fields["fusion"].annotation) == get_args(Fusion)

@@ -1956,6 +1956,13 @@ export interface components {
              */
             vector_weight: number;
             /**
+             * Fusion
+             * @description How keyword and vector rankings merge: "rrf" (by rank) or "scores" (by normalised scores, weighted by keyword_weight and vector_weight).
+             * @default rrf
+             * @enum {string}
+             */
+            fusion: "rrf" | "scores";
+            /**
              * Reranker
              * @description "provider:model" of a reranker (e.g. "http:bge-reranker-v2-m3"), which reorders the fused candidates before the best top_k are kept; null: no reranking.
              */

@@ -52,10 +52,7 @@ async def search(
         query=search_in.query,
         top_k=search_in.top_k,
         mode=search_in.mode,
-        keyword_weight=retrieval.keyword_weight,
-        vector_weight=retrieval.vector_weight,
-        reranker=retrieval.reranker,
-        rerank_candidates=retrieval.rerank_candidates,
         steps=recorder,
+        **retrieval.search_options(),
     )
     return SearchResponse(results=results, rerank=recorder.report)

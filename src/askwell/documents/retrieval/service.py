@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from askwell.documents.models import Chunk, Document
 from askwell.documents.retrieval.filters import SearchFilter
-from askwell.documents.retrieval.fusion import reciprocal_rank_fusion
+from askwell.documents.retrieval.fusion import Fusion, fuse
 from askwell.documents.retrieval.keyword import keyword_search
 from askwell.documents.retrieval.schemas import SearchMode
 from askwell.documents.retrieval.vector_memory import MemoryVectorIndex
@@ -90,6 +90,7 @@ class Retriever:
         mode: SearchMode = "hybrid",
         keyword_weight: float = 1.0,
         vector_weight: float = 1.0,
+        fusion: Fusion = "rrf",
         reranker: str | None = None,
         rerank_candidates: int = 20,
         steps: SearchSteps | None = None,
@@ -104,6 +105,7 @@ class Retriever:
             mode=mode,
             keyword_weight=keyword_weight,
             vector_weight=vector_weight,
+            fusion=fusion,
             steps=steps,
         )
         if reranker is None or not sources:
@@ -166,6 +168,7 @@ class Retriever:
         mode: SearchMode,
         keyword_weight: float,
         vector_weight: float,
+        fusion: Fusion,
         steps: SearchSteps,
     ) -> list[Source]:
         if mode == "keyword":
@@ -194,7 +197,12 @@ class Retriever:
         sources = await self.load(
             session,
             self.fuse(
-                keyword, vector, top_k=top_k, keyword_weight=keyword_weight, vector_weight=vector_weight
+                keyword,
+                vector,
+                top_k=top_k,
+                keyword_weight=keyword_weight,
+                vector_weight=vector_weight,
+                method=fusion,
             ),
         )
         steps.finished("fuse", sources=len(sources))
@@ -289,10 +297,9 @@ class Retriever:
         top_k: int,
         keyword_weight: float = 1.0,
         vector_weight: float = 1.0,
+        method: Fusion = "rrf",
     ) -> list[tuple[int, float]]:
-        return reciprocal_rank_fusion(
-            [([i for i, _ in keyword], keyword_weight), ([i for i, _ in vector], vector_weight)], limit=top_k
-        )
+        return fuse([(keyword, keyword_weight), (vector, vector_weight)], limit=top_k, method=method)
 
     @staticmethod
     async def load(session: AsyncSession, ranked: Sequence[tuple[int, float]]) -> list[Source]:
