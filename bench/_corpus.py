@@ -1,7 +1,10 @@
-"""Shared by bench/ingest.py and bench/retrieval.py: the docs-devset corpus, the machine, Askwell's ingest.
+"""Shared by bench/ingest.py and bench/retrieval.py: the dev-set corpora, the machine, Askwell's ingest.
 
-The corpus is the one built by ``../shared/datasets/docs-devset/build_corpus.sh OUT`` (759 HTML
-pages of the SQLite documentation). Nothing here imports llama-index: the peer runs in its own venv.
+Two corpora (``CORPORA``, chosen with ``--corpus NAME``): ``sqlite``, the default, built by
+``../shared/datasets/docs-devset/build_corpus.sh OUT`` (759 HTML pages of the SQLite
+documentation), and ``pgdocs``, built by ``bench/data/pgdocs-devset/build_corpus.sh OUT`` (420
+pages of the PostgreSQL 15 documentation). Both are scored by docs-devset's score.py. Nothing here
+imports llama-index: the peer runs in its own venv.
 """
 
 from __future__ import annotations
@@ -20,6 +23,50 @@ DATASET = (ROOT / ".." / "shared" / "datasets" / "docs-devset").resolve()
 DEFAULT_CORPUS = Path("/tmp/docs-devset-corpus")
 OUT = ROOT / "bench" / "out"
 ASSISTANT = "bench"
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A retrieval dev set: where its pages are built by default, its queries and its scorer."""
+
+    name: str
+    dataset: Path  # the folder with build_corpus.sh and queries.jsonl
+    default_dir: Path  # the OUT_DIR the commands in the docstrings pass to build_corpus.sh
+    marker: str  # a page every build has, to tell a built corpus from a wrong folder
+    scorer: Path  # a score.py: run as a script (--queries, --json) and imported (score())
+    bm25_ndcg: dict[str, float] | None  # page-level BM25 nDCG@10 by subset, from the dataset's README
+
+    @property
+    def queries(self) -> Path:
+        return self.dataset / "queries.jsonl"
+
+    def check_built(self, corpus_dir: Path) -> None:
+        if not (corpus_dir / self.marker).exists():
+            raise SystemExit(
+                f"no {self.name} corpus at {corpus_dir}: run {self.dataset / 'build_corpus.sh'} {corpus_dir}"
+            )
+
+
+CORPORA = {
+    "sqlite": Corpus(
+        name="sqlite",
+        dataset=DATASET,
+        default_dir=DEFAULT_CORPUS,
+        marker="index.html",
+        scorer=DATASET / "score.py",
+        bm25_ndcg={"all": 0.4726, "faq": 0.3083, "known-item": 0.5547},
+    ),
+    # Same query fields and kinds as docs-devset, so its score.py scores it (with --queries).
+    "pgdocs": Corpus(
+        name="pgdocs",
+        dataset=ROOT / "bench" / "data" / "pgdocs-devset",
+        default_dir=Path("/tmp/pgdocs-corpus"),
+        marker="sql-select.html",
+        scorer=DATASET / "score.py",
+        bm25_ndcg=None,
+    ),
+}
+SQLITE = CORPORA["sqlite"]
 
 
 def timestamp() -> str:
@@ -177,3 +224,29 @@ async def chunk_texts(runtime: Any, assistant: str = ASSISTANT) -> list[tuple[st
                 raise RuntimeError(f"cannot rebuild the embedded text of {name} chunk {index}")
             grouped.setdefault(name, []).append(embedded)
     return list(grouped.items())
+
+
+def add_corpus_arguments(parser: Any) -> None:
+    """`--corpus NAME` (which dev set: pages, queries, scorer) and `--corpus-dir` (where it was built)."""
+    parser.add_argument(
+        "--corpus",
+        dest="dataset",
+        choices=sorted(CORPORA),
+        default="sqlite",
+        help="dev set (default sqlite; its folder is --corpus-dir)",
+    )
+    parser.add_argument(
+        "--corpus-dir",
+        dest="corpus",
+        type=Path,
+        default=None,
+        help="the built corpus folder (default: the dev set's, e.g. /tmp/docs-devset-corpus)",
+    )
+
+
+def chosen_corpus(args: Any) -> Corpus:
+    """The dev set named by --corpus; fills in --corpus-dir's default and checks that it was built."""
+    corpus = CORPORA[args.dataset]
+    args.corpus = args.corpus or corpus.default_dir
+    corpus.check_built(args.corpus)
+    return corpus

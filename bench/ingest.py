@@ -1,10 +1,12 @@
 """Ingestion throughput on the docs-devset corpus: Askwell, LlamaIndex's IngestionPipeline, the raw embedder.
 
-    python bench/ingest.py [--corpus /tmp/docs-devset-corpus] [--limit-pages N]
+    python bench/ingest.py [--corpus sqlite|pgdocs] [--corpus-dir DIR] [--limit-pages N]
                            [--systems askwell peer limit] [--peer-python /tmp/peer-venv/bin/python]
                            [--data-dir DIR] [--py-spy]
 
-Build the corpus first: ``../shared/datasets/docs-devset/build_corpus.sh /tmp/docs-devset-corpus``.
+Build the corpus first: ``../shared/datasets/docs-devset/build_corpus.sh /tmp/docs-devset-corpus``
+(``--corpus sqlite``, the default), or ``bench/data/pgdocs-devset/build_corpus.sh /tmp/pgdocs-corpus``
+(``--corpus pgdocs``); ``--corpus-dir`` when it was built elsewhere.
 
 Each system runs in its own fresh process, one after the other, so each has its own peak RSS
 (VmHWM, read by the process itself at the end):
@@ -231,7 +233,7 @@ def _run_child(system: str, args: argparse.Namespace, python: str, result_file: 
         str(Path(__file__).resolve()),
         "--child",
         system,
-        "--corpus",
+        "--corpus-dir",
         str(args.corpus),
         "--data-dir",
         str(args.data_dir if system == "askwell" else Path(args.data_dir).with_name("peer-data")),
@@ -279,7 +281,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--corpus", type=Path, default=_corpus.DEFAULT_CORPUS)
+    _corpus.add_corpus_arguments(parser)
     parser.add_argument("--limit-pages", type=int, default=None, help="first N pages only (quick runs)")
     parser.add_argument("--systems", nargs="+", default=["askwell", "peer", "limit"])
     parser.add_argument("--peer-python", default="/tmp/peer-venv/bin/python")
@@ -302,8 +304,7 @@ def main() -> None:
         args.result_file.write_text(json.dumps(result))
         return
 
-    if not (args.corpus / "index.html").exists():
-        raise SystemExit(f"no corpus at {args.corpus}: run build_corpus.sh first (see the docstring)")
+    _corpus.chosen_corpus(args)
     stamp = _corpus.timestamp()
     work = Path(f"/tmp/askwell-bench-ingest-{stamp}")
     args.data_dir = args.data_dir or work / "askwell-data"

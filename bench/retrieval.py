@@ -1,19 +1,24 @@
-"""Retrieval quality and latency on the docs-devset queries: keyword, vector, hybrid; then 200k chunks.
+"""Retrieval quality and latency on a dev set's queries: keyword, vector, hybrid; then 200k chunks.
 
     python bench/retrieval.py --data-dir DIR            # DIR: the data dir bench/ingest.py kept
     python bench/retrieval.py                           # ingests the corpus first (minutes)
     python bench/retrieval.py --data-dir DIR --synthetic 200000 [--database-url postgresql+asyncpg://...]
+    python bench/retrieval.py --corpus pgdocs --data-dir DIR   # the PostgreSQL dev set instead
 
-Quality: each of the 60 queries of ../shared/datasets/docs-devset/queries.jsonl goes through
+``--corpus`` picks the dev set (bench/_corpus.py CORPORA): ``sqlite`` (the default) or ``pgdocs``
+(bench/data/pgdocs-devset); ``--corpus-dir`` where its pages were built, when not the default.
+
+Quality: each of the 60 queries of ../shared/datasets/docs-devset/queries.jsonl (or the chosen
+dev set's queries.jsonl) goes through
 ``Retriever.search`` (the code behind POST /assistants/{id}/search and the chat) in each mode with
 top_k=50 chunks, so that at least 10 distinct pages come out; chunks become pages by document
-name (ids like ``c3ref/open.html#c3``) and the run files are scored by the dataset's score.py.
+name (ids like ``c3ref/open.html#c3``) and the run files are scored by docs-devset's score.py.
 Extra hybrid rows (``--weights``) fuse the same keyword and vector candidates with other
 weights, and with ``K:V:scores`` by score-normalised fusion (``fusion.fuse``, as ``search`` does
 with an assistant's retrieval settings).
 
 Latency: the full hybrid search (query embedding, keyword, vector, fusion, loading the chunks),
-in a fresh session per query as the API does, over the 60 queries x ``--reps``, after one
+in a fresh session per query as the API does, over the queries x ``--reps``, after one
 warm-up query (whose time, which includes building the in-memory vector matrix, is reported
 apart). With ``--synthetic N``, N chunks with random unit vectors (float32, 384-d, the current
 embedder's signature) and random text (words drawn by frequency from the corpus vocabulary)
@@ -48,20 +53,19 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _corpus
 
-README_BM25 = {"all": 0.4726, "faq": 0.3083, "known-item": 0.5547}  # page-level nDCG@10
 TOP_K = 50
 
 
-def _score_module() -> Any:
-    spec = importlib.util.spec_from_file_location("docs_devset_score", _corpus.DATASET / "score.py")
+def _score_module(corpus: _corpus.Corpus = _corpus.SQLITE) -> Any:
+    spec = importlib.util.spec_from_file_location("docs_devset_score", corpus.scorer)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def _queries() -> list[dict[str, Any]]:
-    lines = (_corpus.DATASET / "queries.jsonl").read_text().splitlines()
+def _queries(corpus: _corpus.Corpus = _corpus.SQLITE) -> list[dict[str, Any]]:
+    lines = corpus.queries.read_text().splitlines()
     return [json.loads(line) for line in lines if line.strip()]
 
 
@@ -119,6 +123,7 @@ async def evaluate(
     weights: list[tuple[float, float, str]],
     out_dir: Path,
     reranker: str | None = None,
+    corpus: _corpus.Corpus = _corpus.SQLITE,
 ) -> dict[str, Any]:
     from askwell.documents.retrieval.fusion import fuse
     from askwell.documents.retrieval.service import filter_for
@@ -127,7 +132,7 @@ async def evaluate(
     where = filter_for(assistant_id)
     names = await _chunk_names(runtime, assistant_id)
     runs: dict[str, list[dict[str, Any]]] = {}
-    for q in _queries():
+    for q in _queries(corpus):
         for mode in ("keyword", "vector", "hybrid"):
             async with runtime.session_factory() as session:
                 sources = await retriever.search(
@@ -162,7 +167,7 @@ async def evaluate(
             ranked = [{"path": names[i], "score": s} for i, s in fused]
             label = f"hybrid k{kw:g}:v{vw:g}" + ("" if method == "rrf" else f" {method}")
             runs.setdefault(label, []).append({"id": q["id"], "ranked": ranked})
-    return score_runs(runs, out_dir)
+    return score_runs(runs, out_dir, corpus)
 
 
 def _fusion_row(spec: str) -> tuple[float, float, str]:
@@ -185,21 +190,23 @@ class _RerankFailures:
             raise SystemExit(f"--reranker {self._reranker} failed: {metadata.get('error')}")
 
 
-def score_runs(runs: dict[str, list[dict[str, Any]]], out_dir: Path) -> dict[str, Any]:
-    """Write each run file and score it with the dataset's score.py (its --json, and per query)."""
+def score_runs(
+    runs: dict[str, list[dict[str, Any]]], out_dir: Path, corpus: _corpus.Corpus = _corpus.SQLITE
+) -> dict[str, Any]:
+    """Write each run file and score it with the dev set's score.py (its --json, and per query)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    score = _score_module()
+    score = _score_module(corpus)
     results: dict[str, Any] = {}
     for mode, lines in runs.items():
         path = out_dir / f"{mode.replace(' ', '_').replace(':', '-')}.run.jsonl"
         path.write_text("".join(json.dumps(line) + "\n" for line in lines))
         official = subprocess.run(
-            [sys.executable, str(_corpus.DATASET / "score.py"), str(path), "--json"],
+            [sys.executable, str(corpus.scorer), str(path), "--queries", str(corpus.queries), "--json"],
             capture_output=True,
             text=True,
             check=True,
         )
-        per = score.score(str(path), str(_corpus.DATASET / "queries.jsonl"))
+        per = score.score(str(path), str(corpus.queries))
         results[mode] = {
             "run_file": str(path),
             "summary": json.loads(official.stdout),
@@ -211,16 +218,17 @@ def score_runs(runs: dict[str, list[dict[str, Any]]], out_dir: Path) -> dict[str
     return results
 
 
-def _print_quality(results: dict[str, Any]) -> None:
+def _print_quality(results: dict[str, Any], corpus: _corpus.Corpus = _corpus.SQLITE) -> None:
     print("\n| mode | subset | nDCG@10 | Recall@10 | MRR@10 | vs README BM25 nDCG@10 |")
     print("|---|---|---|---|---|---|")
     for mode, r in results.items():
         for subset in ("all", "faq", "known-item"):
             s = r["summary"][subset]
-            change = s["ndcg@10"] / README_BM25[subset] - 1
+            bm25 = corpus.bm25_ndcg
+            change = f"{s['ndcg@10'] / bm25[subset] - 1:+.1%}" if bm25 else "n/a"
             print(
                 f"| {mode} | {subset} | {s['ndcg@10']:.4f} | {s['recall@10']:.4f} | "
-                f"{s['mrr@10']:.4f} | {change:+.1%} |"
+                f"{s['mrr@10']:.4f} | {change} |"
             )
     print()
 
@@ -254,13 +262,19 @@ def _patch_title_prefix() -> None:
 
 
 async def latency(
-    runtime: Any, assistant_id: uuid.UUID, modes: list[str], reps: int, breakdown: bool, query_step: int = 1
+    runtime: Any,
+    assistant_id: uuid.UUID,
+    modes: list[str],
+    reps: int,
+    breakdown: bool,
+    query_step: int = 1,
+    corpus: _corpus.Corpus = _corpus.SQLITE,
 ) -> dict[str, Any]:
     from askwell.documents.retrieval.service import filter_for
 
     retriever = runtime.retriever
     where = filter_for(assistant_id)
-    queries = [q["query"] for q in _queries()][::query_step]
+    queries = [q["query"] for q in _queries(corpus)][::query_step]
     out: dict[str, Any] = {"queries": len(queries), "reps": reps}
     started = time.perf_counter()  # first query: builds the in-memory vector matrix (SQLite)
     async with runtime.session_factory() as session:
@@ -538,6 +552,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "args": {k: str(v) for k, v in vars(args).items()},
     }
     stamp = args.stamp
+    corpus = _corpus.CORPORA[args.dataset]
     if not args.skip_quality:
         data_dir = args.data_dir
         ingest: dict[str, Any] | None = None
@@ -570,14 +585,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "ingest": ingest,
             }
             weights = [_fusion_row(spec) for spec in args.weights]
-            quality = await evaluate(
-                runtime, assistant_id, weights, _corpus.OUT / f"retrieval-{stamp}", args.reranker
-            )
+            out_dir = _corpus.OUT / f"retrieval-{stamp}"
+            quality = await evaluate(runtime, assistant_id, weights, out_dir, args.reranker, corpus)
             report["quality"] = quality
-            _print_quality(quality)
+            _print_quality(quality, corpus)
             print(f"latency at corpus size ({len(names)} chunks) ...", flush=True)
             report["latency_corpus"] = await latency(
-                runtime, assistant_id, ["hybrid", "vector", "keyword"], args.reps, breakdown=True
+                runtime, assistant_id, ["hybrid", "vector", "keyword"], args.reps, True, corpus=corpus
             )
             _print_latency(report["latency_corpus"])
         finally:
@@ -611,7 +625,13 @@ async def _synthetic(args: argparse.Namespace) -> dict[str, Any]:
         try:
             assistant_id = await _assistant_id(runtime, "synthetic")
             result = await latency(
-                runtime, assistant_id, ["hybrid", "vector", "keyword"], args.reps, True, args.query_step
+                runtime,
+                assistant_id,
+                ["hybrid", "vector", "keyword"],
+                args.reps,
+                True,
+                args.query_step,
+                _corpus.CORPORA[args.dataset],
             )
         finally:
             await runtime.close()
@@ -670,7 +690,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--corpus", type=Path, default=_corpus.DEFAULT_CORPUS)
+    _corpus.add_corpus_arguments(parser)
     parser.add_argument(
         "--data-dir", type=Path, default=None, help="Askwell data dir with the corpus ingested"
     )
@@ -692,7 +712,7 @@ def main() -> None:
     )
     parser.add_argument("--reranker-url", default=None, help="its server (ASKWELL_RERANKER_BASE_URL)")
     parser.add_argument("--reranker-format", default=None, choices=["rerank", "tei"])
-    parser.add_argument("--reps", type=int, default=3, help="latency repetitions of the 60 queries")
+    parser.add_argument("--reps", type=int, default=3, help="latency repetitions of the queries")
     parser.add_argument(
         "--query-step", type=int, default=1, help="synthetic latency: every Nth query only (slow back ends)"
     )
@@ -701,8 +721,7 @@ def main() -> None:
     parser.add_argument("--synthetic-dir", type=Path, default=None, help="SQLite data dir for it (reused)")
     parser.add_argument("--database-url", default=None, help="PostgreSQL admin URL: synthetic run there")
     args = parser.parse_args()
-    if not (args.corpus / "index.html").exists():
-        raise SystemExit(f"no corpus at {args.corpus}: run build_corpus.sh first")
+    _corpus.chosen_corpus(args)
     args.data_dir = args.data_dir or Path(f"/tmp/askwell-bench-retrieval-{_corpus.timestamp()}")
     args.synthetic_dir = args.synthetic_dir or Path(f"/tmp/askwell-bench-synthetic-{args.synthetic}")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
