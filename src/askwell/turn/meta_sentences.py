@@ -1,0 +1,107 @@
+"""Takes out of a streamed answer the sentences that only point at a passage.
+
+Small models pad a grounded answer with "The passage that supports this answer is [2]."
+or "This information can be found in passage [1].": nothing for the reader, and a
+citation that the fact itself does not carry. A sentence is such padding when every word
+of it is from the vocabulary of pointing at sources (and it names a passage or cites one);
+a sentence with any other word ("According to [2], the limit is 2 GB.") stays.
+
+While it streams, a sentence is held back only as long as all its words so far could
+still make such a sentence: most sentences show a word of their own within a word or two,
+and from then on they pass through as they come.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Where a sentence ends: . ! ? followed by white space, or a line break.
+_END = re.compile(r"[.!?](?=\s)|\n")
+_CITATION = re.compile(r"\[\s*\d{1,3}(?:\s*,\s*\d{1,3})*\s*\]")
+_WORD = re.compile(r"[a-z']+")
+_POINTERS = frozenset(
+    "passage passages source sources context document documents reference references citation "
+    "citations".split()
+)
+_META_WORDS = _POINTERS | frozenset(
+    "the this that these those which it its above following given provided answer answers answered "
+    "answering information number numbers is are was were be been can could may "
+    "found find in from on of to for as by and or based comes come taken supports support supported "
+    "supporting contains contain containing cited cite citing see refer refers referenced mentioned "
+    "stated states says said question relevant used use using derived according i my we our here "
+    "there specifically directly also part section sentence text".split()
+)
+
+
+def is_meta_sentence(sentence: str) -> bool:
+    """Whether the sentence only says which passage holds the answer."""
+    cited = bool(_CITATION.search(sentence))
+    words = _WORD.findall(_CITATION.sub(" ", sentence).lower())
+    if not words or not all(w in _META_WORDS for w in words):
+        return False
+    # Without a word naming a passage, short replies ("It is [1].") answer a yes/no question.
+    return any(w in _POINTERS for w in words) or (cited and len(words) >= 3)
+
+
+def _may_become_meta(partial: str) -> bool:
+    """Whether a sentence that starts so could still turn out to be only pointing at a passage."""
+    text = _CITATION.sub(" ", partial).lower()
+    words = _WORD.findall(text)
+    if words and text.rstrip() == text and text[-1:].isalpha():
+        last = words.pop()  # still being written: a prefix of a pointing word keeps it open
+        if not any(w.startswith(last) for w in _META_WORDS):
+            return False
+    return all(w in _META_WORDS for w in words) and not re.search(r"[^\w\s\[\],.:;'\"()-]", text)
+
+
+class MetaSentenceFilter:
+    def __init__(self) -> None:
+        self._held = ""  # the start of a sentence that may still be padding
+        self._passing = False  # the current sentence has shown a word of its own
+        self._emitted = False
+        self.removed = 0
+
+    def feed(self, text: str) -> str:
+        """The part of the answer that is safe to emit now."""
+        buffer, self._held = self._held + text, ""
+        out: list[str] = []
+        while buffer:
+            end = _END.search(buffer)
+            if self._passing:
+                if end is None:
+                    # A final "." ends the sentence only if white space follows: it waits for that.
+                    cut = len(buffer) - 1 if buffer[-1] in ".!?" else len(buffer)
+                    out.append(buffer[:cut])
+                    self._held = buffer[cut:]
+                    break
+                out.append(buffer[: end.end()])
+                buffer, self._passing = buffer[end.end() :], False
+                continue
+            if end is not None:
+                sentence, buffer = buffer[: end.end()], buffer[end.end() :]
+                out.append(self._decided(sentence))
+                continue
+            if _may_become_meta(buffer):
+                self._held = buffer
+                break
+            out.append(self._shown(buffer))
+            self._passing = True
+            break
+        return "".join(out)
+
+    def flush(self) -> str:
+        """Whatever is still held back when the answer ends."""
+        held, self._held = self._held, ""
+        return self._decided(held) if held else ""
+
+    def _decided(self, sentence: str) -> str:
+        if is_meta_sentence(sentence):
+            self.removed += 1
+            return ""
+        return self._shown(sentence)
+
+    def _shown(self, text: str) -> str:
+        if not self._emitted:  # an answer does not start with the white space a removed sentence left
+            text = text.lstrip()
+            self._emitted = bool(text)
+        return text
