@@ -1,7 +1,7 @@
 """Grounded document answers with the local model: prompt size, speed, and answer quality.
 
-    PYTHONPATH=src .venv/bin/python bench/answer_quality.py [--answerable 14] [--unanswerable 8]
-        [--max-tokens 192] [--corpus /tmp/askwell-answers-corpus] [--label after]
+    PYTHONPATH=src .venv/bin/python bench/answer_quality.py [--answerable 10] [--unanswerable 5]
+        [--max-tokens 160] [--corpus /tmp/askwell-answers-corpus] [--label after]
 
 Questions: the FAQ queries of ../shared/datasets/docs-devset (the only ones with a
 reference answer), the first --answerable of them in file order, and --unanswerable
@@ -288,9 +288,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--answerable", type=int, default=14)
-    parser.add_argument("--unanswerable", type=int, default=8)
-    parser.add_argument("--max-tokens", type=int, default=192)
+    parser.add_argument("--answerable", type=int, default=10)
+    parser.add_argument("--unanswerable", type=int, default=5)
+    parser.add_argument("--max-tokens", type=int, default=160)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--label", default="run")
     parser.add_argument("--devset", type=Path, default=DEVSET)
@@ -304,10 +304,19 @@ async def main() -> None:
     model: Any = ModelRegistry(settings).get(MODEL)
     await model.warm()
     options = GenerationOptions(max_tokens=args.max_tokens, temperature=0.0)
-    rows = []
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    out = REPO / "bench" / "out" / f"answer_quality-{args.label}-{stamp}.json"
+    used = {
+        "max_tokens": args.max_tokens,
+        "top_k": TOP_K,
+        **{k: str(v) for k, v in _prompt_kwargs(settings).items()},
+    }
+    rows: list[dict[str, Any]] = []
     for case in cases:
         row = await _answer(model, case, settings, options)
         rows.append(row)
+        # Written after every question: a run stopped early still leaves what it measured.
+        _write_json(out, {"label": args.label, "settings": used, "summary": _summary(rows), "rows": rows})
         print(
             f"{row['id']:<22} prompt {row['prompt_tokens']:>5}  ttft {row['ttft_s']}s  "
             f"total {row['total_s']}s  f1 {row['f1']}  cited {row['cited']}  "
@@ -316,13 +325,6 @@ async def main() -> None:
         )
     summary = _summary(rows)
     print(json.dumps(summary, indent=2))
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    out = REPO / "bench" / "out" / f"answer_quality-{args.label}-{stamp}.json"
-    used = {
-        "max_tokens": args.max_tokens,
-        "top_k": TOP_K,
-        **{k: str(v) for k, v in _prompt_kwargs(settings).items()},
-    }
     _write_json(out, {"label": args.label, "settings": used, "summary": summary, "rows": rows})
     print(f"wrote {out}")
 

@@ -80,7 +80,7 @@ def test_history_is_truncated_before_passages_oldest_first() -> None:
 
 
 def test_passages_that_do_not_fit_are_cut_then_dropped() -> None:
-    budget = Budget(context_window=420, answer_tokens=100, count=_words)
+    budget = Budget(context_window=440, answer_tokens=100, count=_words)
     prompt = build_prompt(
         system_prompt="",
         question="q",
@@ -93,7 +93,7 @@ def test_passages_that_do_not_fit_are_cut_then_dropped() -> None:
     assert prompt.memory_used == 0
     assert prompt.passages_used == 2 and "[3]" not in last
     assert "…" in last  # the second passage was cut at a word
-    assert sum(_words(m.content) + 8 for m in prompt.messages) <= 420 - 100
+    assert sum(_words(m.content) + 8 for m in prompt.messages) <= 440 - 100
 
 
 def test_a_message_too_long_for_the_window_is_refused_clearly() -> None:
