@@ -21,6 +21,7 @@ def _stream(text: str, size: int) -> tuple[str, int]:
         "This information can be found in passage [1].",
         "The answer is based on the passages [1, 3].",
         "Source: passage [2]",
+        "This is [2].",
     ],
 )
 def test_pointing_sentences_are_meta(sentence: str) -> None:
@@ -32,7 +33,6 @@ def test_pointing_sentences_are_meta(sentence: str) -> None:
     [
         "According to passage [2], the limit is 281 TB.",
         "Yes [1].",
-        "It is [1].",
         "SQLite is threadsafe [1].",
         "The passage [3] shows CREATE TABLE t(a INTEGER PRIMARY KEY);",
     ],
@@ -55,6 +55,11 @@ def test_meta_sentences_go_wherever_they_stand_and_the_rest_is_unchanged(size: i
         "```sql\nCREATE TABLE t1(a INTEGER PRIMARY KEY, b);\n```\n"
     )
     assert removed == 3
+
+
+def test_an_answer_that_is_nothing_but_such_a_sentence_is_kept() -> None:
+    assert _stream("It is [1].", 2) == ("It is [1].", 0)
+    assert _stream("SQLite is threadsafe [1]. It is [1].", 2) == ("SQLite is threadsafe [1].", 1)
 
 
 def test_an_ordinary_sentence_is_not_held_back_while_it_streams() -> None:

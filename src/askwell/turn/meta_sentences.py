@@ -4,7 +4,8 @@ Small models pad a grounded answer with "The passage that supports this answer i
 or "This information can be found in passage [1].": nothing for the reader, and a
 citation that the fact itself does not carry. A sentence is such padding when every word
 of it is from the vocabulary of pointing at sources (and it names a passage or cites one);
-a sentence with any other word ("According to [2], the limit is 2 GB.") stays.
+a sentence with any other word ("According to [2], the limit is 2 GB.") stays, and so
+does an answer that is nothing but such a sentence ("It is [1]." to a yes/no question).
 
 While it streams, a sentence is held back only as long as all its words so far could
 still make such a sentence: most sentences show a word of their own within a word or two,
@@ -39,8 +40,7 @@ def is_meta_sentence(sentence: str) -> bool:
     words = _WORD.findall(_CITATION.sub(" ", sentence).lower())
     if not words or not all(w in _META_WORDS for w in words):
         return False
-    # Without a word naming a passage, short replies ("It is [1].") answer a yes/no question.
-    return any(w in _POINTERS for w in words) or (cited and len(words) >= 3)
+    return cited or any(w in _POINTERS for w in words)
 
 
 def _may_become_meta(partial: str) -> bool:
@@ -92,6 +92,8 @@ class MetaSentenceFilter:
     def flush(self) -> str:
         """Whatever is still held back when the answer ends."""
         held, self._held = self._held, ""
+        if not self._emitted:  # the whole answer ("It is [1]."): better said than nothing at all
+            return self._shown(held)
         return self._decided(held) if held else ""
 
     def _decided(self, sentence: str) -> str:
