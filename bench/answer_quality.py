@@ -218,7 +218,7 @@ async def _answer(model: Any, case: Case, settings: Settings, options: Generatio
         budget=prompting.Budget(model.context_window, options.max_tokens, model.count_tokens),
         **_prompt_kwargs(settings),
     )
-    used = sources[: prompt.passages_used]
+    used = getattr(prompt, "sources", sources[: prompt.passages_used])  # main's Prompt has no sources
     checks = AnswerChecks(instructions=prompt.messages[0].content, source_count=len(used))
     raw: list[str] = []
     shown: list[str] = []

@@ -52,22 +52,30 @@ def test_without_a_matching_sentence_the_start_of_the_passage_is_kept() -> None:
 
 
 def test_only_the_top_passages_are_kept_and_share_the_tokens() -> None:
-    short = "AUTOINCREMENT is a keyword."
+    short = "AUTOINCREMENT is a keyword that keeps keys unique."
     texts = [short, PAGE, PAGE, PAGE]
-    trimmed = trim_passages(
-        texts, "What does AUTOINCREMENT do?", PassageBudget(passages=3, tokens=90), _words
-    )
-    assert len(trimmed) == 3 and trimmed[0] == short
-    assert sum(_words(t) for t in trimmed) <= 90
+    chosen = trim_passages(texts, "What does AUTOINCREMENT do?", PassageBudget(passages=3, tokens=90), _words)
+    assert [i for i, _ in chosen] == [0, 1, 2] and chosen[0][1] == short
+    assert sum(_words(t) for _, t in chosen) <= 90
     # what the short first passage did not use went to the two after it
-    assert _words(trimmed[1]) > 90 // 3
+    assert _words(chosen[1][1]) > 90 // 3
+
+
+def test_a_page_title_alone_leaves_its_place_to_the_next_passage() -> None:
+    texts = ["SQLite Autoincrement", PAGE, PAGE]
+    chosen = trim_passages(
+        texts, "What does AUTOINCREMENT do?", PassageBudget(passages=2, tokens=200), _words
+    )
+    assert [i for i, _ in chosen] == [1, 2]
 
 
 def test_the_prompt_of_a_local_model_reads_fewer_trimmed_passages() -> None:
     sources = [Source(id=str(i), name=f"p{i}.html", type="html", content=PAGE) for i in range(5)]
     window = Budget(context_window=4096, answer_tokens=256, count=_words)
+    cited_sources: list[str] = []
 
     def prompt(question: str, passages: PassageBudget | None) -> tuple[str, str, int]:
+        nonlocal cited_sources
         built = build_prompt(
             system_prompt="You answer SQLite questions.",
             question=question,
@@ -77,6 +85,7 @@ def test_the_prompt_of_a_local_model_reads_fewer_trimmed_passages() -> None:
             budget=window,
             passage_budget=passages,
         )
+        cited_sources = [s.id for s in built.sources]
         return built.messages[0].content, built.messages[-1].content, built.passages_used
 
     system_whole, user_whole, used_whole = prompt("How do I create an AUTOINCREMENT key?", None)
@@ -85,6 +94,7 @@ def test_the_prompt_of_a_local_model_reads_fewer_trimmed_passages() -> None:
     )
     system_other, _, _ = prompt("Is SQLite threadsafe?", PassageBudget(2, 120))
     assert (used_whole, used_local) == (5, 2) and "[3]" not in user_local
+    assert cited_sources == ["0", "1"]  # the sources the answer may cite are the passages read
     assert _words(user_local) < _words(user_whole) / 3
     # the system message is the cached prefix: byte-identical with or without a budget, whatever the question
     assert system_local == system_whole == system_other

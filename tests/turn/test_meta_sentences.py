@@ -69,9 +69,11 @@ def test_an_ordinary_sentence_is_not_held_back_while_it_streams() -> None:
     assert checks.feed(" rebuilds") == " rebuilds"
 
 
-def test_a_removed_citation_is_not_counted_as_cited() -> None:
+def test_the_citation_of_a_removed_sentence_moves_to_the_sentence_before() -> None:
     checks = AnswerChecks(instructions="Answer from the passages.", source_count=3)
-    answer = "WAL mode allows readers during writes [1]. The passage that supports this is [3]."
+    answer = (
+        "SQLite stores TEXT, INTEGER, REAL and BLOB values. This is stated in [2]. WAL helps [1]. See [1]."
+    )
     shown = "".join(checks.feed(answer[i : i + 4]) for i in range(0, len(answer), 4)) + checks.flush()
-    assert shown == "WAL mode allows readers during writes [1]."
-    assert checks.cited == {1} and checks.meta_removed == 1
+    assert shown == "SQLite stores TEXT, INTEGER, REAL and BLOB values [2]. WAL helps [1]."
+    assert checks.cited == {1, 2} and checks.meta_removed == 2

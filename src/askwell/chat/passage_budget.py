@@ -23,6 +23,7 @@ class PassageBudget:
 
 
 _GAP = "…"
+_MIN_WORDS = 8
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 # A sentence ends at . ! ? before a space and a capital, digit, quote or bracket.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
@@ -41,19 +42,21 @@ def query_terms(question: str) -> set[str]:
 
 def trim_passages(
     texts: Sequence[str], question: str, budget: PassageBudget, count: Callable[[str], int]
-) -> list[str]:
-    """The top `budget.passages` texts, each trimmed so that all fit in `budget.tokens`.
+) -> list[tuple[int, str]]:
+    """(index, trimmed text) of the top `budget.passages` texts, all within `budget.tokens`.
 
-    A passage shorter than its share leaves the rest of it to the passages after it.
+    A passage of a few words (a page title alone) holds no answer: it leaves its place to the
+    next one. A passage shorter than its share leaves the rest of it to the passages after it.
     """
-    kept = list(texts[: max(1, budget.passages)])
+    substantial = [i for i, text in enumerate(texts) if len(text.split()) >= _MIN_WORDS]
+    kept = (substantial or list(range(len(texts))))[: max(1, budget.passages)]
     terms = query_terms(question)
     room = budget.tokens
     trimmed = []
-    for position, text in enumerate(kept):
+    for position, index in enumerate(kept):
         share = room // (len(kept) - position)
-        piece = trim(text, terms, share, count)
-        trimmed.append(piece)
+        piece = trim(texts[index], terms, share, count)
+        trimmed.append((index, piece))
         room -= count(piece)
     return trimmed
 

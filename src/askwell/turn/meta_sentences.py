@@ -59,6 +59,11 @@ class MetaSentenceFilter:
         self._held = ""  # the start of a sentence that may still be padding
         self._passing = False  # the current sentence has shown a word of its own
         self._emitted = False
+        # The full stop of the last sentence shown waits for the next one: when that is padding,
+        # its citations move in front of the stop ("... BLOB [1].") instead of going with it.
+        self._stop = ""
+        self._sentence = ""  # the sentence being shown, for its citations
+        self._last_citations: set[str] = set()
         self.removed = 0
 
     def feed(self, text: str) -> str:
@@ -71,10 +76,10 @@ class MetaSentenceFilter:
                 if end is None:
                     # A final "." ends the sentence only if white space follows: it waits for that.
                     cut = len(buffer) - 1 if buffer[-1] in ".!?" else len(buffer)
-                    out.append(buffer[:cut])
+                    out.append(self._shown(buffer[:cut]))
                     self._held = buffer[cut:]
                     break
-                out.append(buffer[: end.end()])
+                out.append(self._ended(buffer[: end.end()]))
                 buffer, self._passing = buffer[end.end() :], False
                 continue
             if end is not None:
@@ -94,16 +99,35 @@ class MetaSentenceFilter:
         held, self._held = self._held, ""
         if not self._emitted:  # the whole answer ("It is [1]."): better said than nothing at all
             return self._shown(held)
-        return self._decided(held) if held else ""
+        shown = self._decided(held) if held else ""
+        stop, self._stop = self._stop, ""
+        return shown + stop
 
     def _decided(self, sentence: str) -> str:
-        if is_meta_sentence(sentence):
-            self.removed += 1
+        if not is_meta_sentence(sentence):
+            return self._ended(sentence)
+        self.removed += 1
+        moved = [c for c in dict.fromkeys(_CITATION.findall(sentence)) if c not in self._last_citations]
+        if not self._stop or not moved:
             return ""
-        return self._shown(sentence)
+        stop, self._stop = self._stop, ""
+        self._last_citations.update(moved)
+        return " " + " ".join(moved) + stop
+
+    def _ended(self, sentence: str) -> str:
+        """Show a whole sentence (or its end), holding back its full stop."""
+        body, stop = (sentence[:-1], sentence[-1]) if sentence[-1:] in ".!?" else (sentence, "")
+        shown = self._shown(body)
+        self._last_citations = set(_CITATION.findall(self._sentence))
+        self._sentence, self._stop = "", stop
+        return shown
 
     def _shown(self, text: str) -> str:
         if not self._emitted:  # an answer does not start with the white space a removed sentence left
             text = text.lstrip()
             self._emitted = bool(text)
-        return text
+        if not text:
+            return ""
+        stop, self._stop = self._stop, ""
+        self._sentence += text
+        return stop + text

@@ -39,7 +39,7 @@ class GenerateStage:
             passage_budget=self._passage_budget if budget is not None else None,
         )
         # Only the passages that fit the prompt can be cited: those are the turn's sources.
-        turn.sources = turn.sources[: prompt.passages_used]
+        turn.sources = prompt.sources
         if turn.searched:
             yield SourcesEvent(sources=turn.sources)
         # What the system message says is not for the user, whatever a passage asks for.
