@@ -42,13 +42,12 @@ _GROUNDING_RULES = (
 )
 _GROUNDING_REMINDER = (
     "Answer the question in a full sentence using the passages, and cite the number of the passage "
-    "the answer comes from in square brackets. If no passage answers it, say \"I don't know: "
-    'the documents do not say."'
+    "the answer comes from in square brackets. If no passage answers it, say you don't know."
 )
 _HOW_TO_REMINDER = (
     "Answer with the steps from the passages, and copy the code or SQL they give in a code block. "
     "Cite the number of the passage the answer comes from in square brackets. If no passage "
-    'answers it, say "I don\'t know: the documents do not say."'
+    "answers it, say you don't know."
 )
 # "How do I ...", "how to ...", "steps to ...", "an example of ...": the answer is a procedure.
 _HOW_TO = re.compile(
