@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from askwell.auth.security import signing_key
 from askwell.chat.flows import FlowDeps
 from askwell.chat.memory import MemoryStore, create_memory_store
+from askwell.chat.passage_budget import PassageBudget
 from askwell.connectors.kinds import KindServices, KnowledgeKinds
 from askwell.connectors.secrets import CredentialBox
 from askwell.db import create_engine, create_session_factory, migrate
@@ -64,6 +65,9 @@ class Runtime:
             kinds=self.kinds,
             memory=self.memory,
             memory_turns=self.settings.memory_turns,
+            passage_budget=PassageBudget(self.settings.local_passages, self.settings.local_passage_tokens)
+            if self.settings.local_passage_tokens
+            else None,
         )
 
     @classmethod

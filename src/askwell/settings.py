@@ -83,6 +83,20 @@ class Settings(BaseSettings):
         description="RAM for saved llama.cpp prompt states (0: off). The SQL route's schema "
         "prompt survives the answer call in between, so its next question re-reads only the tail.",
     )
+    local_passages: int = Field(
+        default=3,
+        ge=1,
+        le=50,
+        description="Document passages a model with a small context window (the local models) reads "
+        "per answer: the top ones in rank order. Remote models read every passage retrieved.",
+    )
+    local_passage_tokens: int = Field(
+        default=400,
+        ge=0,
+        description="Tokens of those passages together: each is trimmed to the sentences around the "
+        "question's terms (code blocks whole). A CPU reads about 150 prompt tokens a second, so this "
+        "sets the local model's time to the first token; 0: passages whole, as many as the window holds.",
+    )
     function_models: bool = Field(
         default=False,
         description='Allow "function:module:name" chat models, which import and run that code '

@@ -62,7 +62,7 @@ def test_without_sources_the_question_is_asked_plainly() -> None:
 
 
 def test_history_is_truncated_before_passages_oldest_first() -> None:
-    budget = Budget(context_window=400, answer_tokens=100, count=_words)
+    budget = Budget(context_window=450, answer_tokens=100, count=_words)
     prompt = build_prompt(
         system_prompt="",
         question="q",
@@ -76,11 +76,11 @@ def test_history_is_truncated_before_passages_oldest_first() -> None:
     kept = [m.content for m in prompt.messages[1:-1]]
     assert kept[-1].startswith("turn9")  # the newest turns are the ones kept
     assert prompt.messages[1].role == "user"  # never starts on the assistant's half of a turn
-    assert prompt.prompt_tokens is not None and prompt.prompt_tokens <= 400 - 100
+    assert prompt.prompt_tokens is not None and prompt.prompt_tokens <= 450 - 100
 
 
 def test_passages_that_do_not_fit_are_cut_then_dropped() -> None:
-    budget = Budget(context_window=420, answer_tokens=100, count=_words)
+    budget = Budget(context_window=440, answer_tokens=100, count=_words)
     prompt = build_prompt(
         system_prompt="",
         question="q",
@@ -93,7 +93,7 @@ def test_passages_that_do_not_fit_are_cut_then_dropped() -> None:
     assert prompt.memory_used == 0
     assert prompt.passages_used == 2 and "[3]" not in last
     assert "…" in last  # the second passage was cut at a word
-    assert sum(_words(m.content) + 8 for m in prompt.messages) <= 420 - 100
+    assert sum(_words(m.content) + 8 for m in prompt.messages) <= 440 - 100
 
 
 def test_a_message_too_long_for_the_window_is_refused_clearly() -> None:
@@ -102,3 +102,35 @@ def test_a_message_too_long_for_the_window_is_refused_clearly() -> None:
         build_prompt(
             system_prompt="", question="word " * 200, memory=[], sources=[], language=None, budget=budget
         )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How do I create an AUTOINCREMENT field?",
+        "how can I list all tables?",
+        "What are the steps to enable WAL?",
+    ],
+)
+def test_a_how_to_question_is_reminded_to_give_the_steps_and_the_code(question: str) -> None:
+    prompt = build_prompt(system_prompt="", question=question, memory=[], sources=[_source(1)], language=None)
+    last = prompt.messages[-1].content
+    assert f"Question: {question}\n" in last
+    assert "steps" in last and "code block" in last and "full sentence" not in last
+
+
+@pytest.mark.parametrize("question", ["Is SQLite threadsafe?", "What datatypes does SQLite support?"])
+def test_a_factual_question_is_reminded_to_answer_in_a_sentence(question: str) -> None:
+    prompt = build_prompt(system_prompt="", question=question, memory=[], sources=[_source(1)], language=None)
+    last = prompt.messages[-1].content
+    assert "full sentence" in last and "code block" not in last
+
+
+def test_the_system_message_is_the_same_whatever_the_question() -> None:
+    systems = {
+        build_prompt(system_prompt="S", question=q, memory=[], sources=[_source(1)], language=None)
+        .messages[0]
+        .content
+        for q in ("How do I vacuum?", "Is SQLite threadsafe?")
+    }
+    assert len(systems) == 1 and "only says which passage" in systems.pop()

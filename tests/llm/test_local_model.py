@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from askwell.chat.passage_budget import PassageBudget
 from askwell.chat.prompting import Budget, build_prompt
 from askwell.errors import Unavailable
 from askwell.llm.base import GenerationOptions, Message
@@ -23,6 +24,7 @@ from askwell.llm.local_llama import LocalChatModel
 from askwell.llm.registry import ModelRegistry
 from askwell.runtime import Runtime
 from askwell.settings import Settings
+from askwell.turn.answer_checks import AnswerChecks
 from askwell.turn.events import Source
 from tests.conftest import MODELS_DIR, answer_text, chat, create_assistant, default_model_file, new_session_id
 
@@ -79,6 +81,35 @@ async def test_answer_states_the_fact_and_cites_its_passage(model: Any) -> None:
     answer = await _answer(model, "When does the Zurich office open?")
     assert "8:00" in answer
     assert set(_CITATION.findall(answer)) == {"2"}, answer
+
+
+async def test_a_how_to_answer_copies_the_code_of_its_passage(
+    model: Any, settings_for_model: Settings
+) -> None:
+    """A how-to question gets the statement from the passage, not "you can use the following code:"."""
+    howto = Source(
+        id="d", name="alter.html", type="html",
+        content="SQLite supports a limited subset of ALTER TABLE. A new column is always appended to "
+        "the end of the list of existing columns.\n\nALTER TABLE employees\n  ADD COLUMN badge_id INTEGER;"
+        "\n\nThe column may not have a PRIMARY KEY or UNIQUE constraint.",
+    )  # fmt: skip
+    options = GenerationOptions(max_tokens=200, temperature=0.0)
+    prompt = build_prompt(
+        system_prompt="",
+        question="How do I add a badge_id column to the employees table?",
+        memory=[],
+        sources=[howto, *CORPUS],
+        language=None,
+        budget=Budget(model.context_window, options.max_tokens, model.count_tokens),
+        passage_budget=PassageBudget(
+            settings_for_model.local_passages, settings_for_model.local_passage_tokens
+        ),
+    )
+    checks = AnswerChecks(instructions=prompt.messages[0].content, source_count=prompt.passages_used)
+    answer = "".join([checks.feed(c.text) async for c in model.stream(prompt.messages, options) if c.text])
+    answer += checks.flush()
+    assert re.search(r"ALTER TABLE employees\s+ADD COLUMN badge_id", answer, re.I), answer
+    assert 1 in checks.cited, answer
 
 
 async def test_unanswerable_question_is_refused_not_invented(model: Any) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from askwell.background import shielded, spawn
 from askwell.chat import service
 from askwell.chat.memory import MemoryStore
+from askwell.chat.passage_budget import PassageBudget
 from askwell.chat.stages import stages_for
 from askwell.connectors.kinds import KnowledgeKinds
 from askwell.errors import AskwellError
@@ -38,6 +39,7 @@ class FlowDeps(TurnDeps):
     kinds: KnowledgeKinds
     memory: MemoryStore
     memory_turns: int
+    passage_budget: PassageBudget | None = None  # for models with a small context window
 
 
 def run_turn(turn: Turn, deps: FlowDeps, stages: Sequence[Stage] | None = None) -> AsyncIterator[ChatEvent]:
@@ -66,7 +68,7 @@ async def _events(
             )
         else:
             kinds = [deps.kinds.get(name) for name in turn.plans]
-            for stage in stages if stages is not None else stages_for(kinds):
+            for stage in stages if stages is not None else stages_for(kinds, deps.passage_budget):
                 async for event in stage.run(turn, deps):
                     yield event
     except asyncio.CancelledError:

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from askwell.chat.passage_budget import PassageBudget
 from askwell.chat.stages.context import ContextStage
 from askwell.chat.stages.generate import GenerateStage
 from askwell.connectors.kinds import KnowledgeKind
 from askwell.turn.state import Phase, Stage
 
 
-def stages_for(kinds: Iterable[KnowledgeKind]) -> list[Stage]:
+def stages_for(kinds: Iterable[KnowledgeKind], passage_budget: PassageBudget | None = None) -> list[Stage]:
     by_phase: dict[Phase, list[Stage]] = {phase: [] for phase in Phase}
-    by_phase[Phase.ANSWER].append(GenerateStage())
+    by_phase[Phase.ANSWER].append(GenerateStage(passage_budget))
     for kind in kinds:
         for phase, stages in kind.stages().items():
             by_phase[phase].extend(stages)

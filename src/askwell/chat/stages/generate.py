@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from askwell.chat.passage_budget import PassageBudget
 from askwell.chat.prompting import Budget, build_prompt
 from askwell.turn.answer_checks import AnswerChecks
 from askwell.turn.events import ChatEvent, SourcesEvent, TokenEvent, UsageInfo
@@ -16,6 +17,11 @@ from askwell.turn.state import GENERATE, Turn, TurnDeps
 
 
 class GenerateStage:
+    def __init__(self, passage_budget: PassageBudget | None = None) -> None:
+        # Applied to models with a finite context window only: those are the local ones,
+        # which read a long prompt slowly. Remote models keep every passage whole.
+        self._passage_budget = passage_budget
+
     async def run(self, turn: Turn, deps: TurnDeps) -> AsyncIterator[ChatEvent]:
         if turn.route != GENERATE:
             return
@@ -30,9 +36,10 @@ class GenerateStage:
             sources=turn.sources,
             language=turn.language,
             budget=budget,
+            passage_budget=self._passage_budget if budget is not None else None,
         )
         # Only the passages that fit the prompt can be cited: those are the turn's sources.
-        turn.sources = turn.sources[: prompt.passages_used]
+        turn.sources = prompt.sources
         if turn.searched:
             yield SourcesEvent(sources=turn.sources)
         # What the system message says is not for the user, whatever a passage asks for.
@@ -58,6 +65,8 @@ class GenerateStage:
             self._mark_cited(turn, checks.cited)
         # Shown when the answer repeated the instructions and that stretch was taken out.
         withheld: dict[str, Any] = {"withheld": "instructions"} if checks.leaked else {}
+        if checks.meta_removed:
+            withheld["meta_sentences_removed"] = checks.meta_removed
         yield turn.steps.finish(
             "generate",
             completion_tokens=turn.usage.completion_tokens,
