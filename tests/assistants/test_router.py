@@ -13,7 +13,8 @@ from tests.conftest import answer_text, chat, create_assistant, new_session_id
 DEFAULT_RETRIEVAL = {
     "top_k": 5,
     "keyword_weight": 1.0,
-    "vector_weight": 2.0,
+    "vector_weight": 1.5,
+    "fusion": "scores",
     "reranker": None,
     "rerank_candidates": 20,
 }
@@ -60,6 +61,7 @@ async def test_create_with_every_field(client: httpx.AsyncClient, admin_headers:
             "top_k": 12,
             "keyword_weight": 0.5,
             "vector_weight": 2.0,
+            "fusion": "rrf",
             "reranker": "http:bge-reranker-v2-m3",
             "rerank_candidates": 30,
         },

@@ -106,7 +106,7 @@ async def test_a_run_scores_retrieval_answers_and_citations(
     assert metrics["sql_execution_accuracy"] is None  # no question of the set gives SQL
     assert {"retrieval_hybrid", "answer_total"} <= metrics["latency_p50_ms"].keys()
     assert run["settings"]["model"] == BREAKS
-    assert run["settings"]["retrieval"]["fusion"] == "rrf"
+    assert run["settings"]["retrieval"]["fusion"] == "scores"
     assert run["settings"]["reranker"] is None
 
     # Drill-down: what each mode retrieved, what was answered and cited.

@@ -53,7 +53,7 @@ describe("AssistantsAdmin", () => {
         model: "scripted:echo",
         language: "fr",
         user_authentication: true,
-        retrieval: { top_k: 8, keyword_weight: 1, vector_weight: 1, fusion: "rrf", rerank_candidates: 20 },
+        retrieval: { top_k: 8, keyword_weight: 1, vector_weight: 1.5, fusion: "scores", rerank_candidates: 20 },
       },
     ]);
   });

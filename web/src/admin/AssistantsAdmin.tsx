@@ -13,7 +13,7 @@ const EMPTY: AssistantFields = {
   model: null,
   language: null,
   user_authentication: false,
-  retrieval: { top_k: 5, keyword_weight: 1, vector_weight: 1, fusion: "rrf", rerank_candidates: 20 },
+  retrieval: { top_k: 5, keyword_weight: 1, vector_weight: 1.5, fusion: "scores", rerank_candidates: 20 },
 };
 
 const CUSTOM = "__custom__";

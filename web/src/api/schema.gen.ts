@@ -1952,13 +1952,13 @@ export interface components {
             keyword_weight: number;
             /**
              * Vector Weight
-             * @default 2
+             * @default 1.5
              */
             vector_weight: number;
             /**
              * Fusion
              * @description How keyword and vector rankings merge: "rrf" (by rank) or "scores" (by normalised scores, weighted by keyword_weight and vector_weight).
-             * @default rrf
+             * @default scores
              * @enum {string}
              */
             fusion: "rrf" | "scores";
