@@ -21,8 +21,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
+
+from tests.server import JsonHandler
 
 _WORD = re.compile(r"[a-z0-9]+")
 SLOW_S = 5.0
@@ -52,7 +54,7 @@ class _Server(ThreadingHTTPServer):
     record: RerankServer
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     server: _Server
 
     def do_POST(self) -> None:
@@ -84,19 +86,6 @@ class _Handler(BaseHTTPRequestHandler):
     def _ranked(model: str, query: str, passages: list[str]) -> list[tuple[int, float]]:
         scored = [(i, score(model, query, p)) for i, p in enumerate(passages)]
         return sorted(scored, key=lambda pair: -pair[1])
-
-    def _send(self, status: int, payload: Any) -> None:
-        self._send_raw(status, "application/json", json.dumps(payload).encode())
-
-    def _send_raw(self, status: int, content_type: str, raw: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -10,7 +11,9 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -105,3 +108,20 @@ def running_redis(port: int, host: str = "127.0.0.1") -> Iterator[None]:
     finally:
         process.kill()
         process.wait(timeout=10)
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """The answering half of the small HTTP peers the tests run (model or reranker servers)."""
+
+    def _send(self, status: int, payload: Any) -> None:
+        self._send_raw(status, "application/json", json.dumps(payload).encode())
+
+    def _send_raw(self, status: int, content_type: str, raw: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # the test's own output stays readable

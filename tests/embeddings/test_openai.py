@@ -6,7 +6,7 @@ import json
 import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import numpy as np
@@ -16,6 +16,7 @@ from askwell.embeddings import openai_compat
 from askwell.embeddings.openai_compat import OpenAIEmbedder
 from askwell.errors import ModelError
 from askwell.settings import Settings
+from tests.server import JsonHandler
 
 # Deliberately not unit length: the embedder must normalise.
 VECTORS = {"alpha": [3.0, 4.0, 0.0], "beta": [0.0, 0.0, 2.0], "gamma": [1.0, 1.0, 1.0], "": [0.0, 5.0, 0.0]}
@@ -25,7 +26,7 @@ class _Server(ThreadingHTTPServer):
     requests: list[dict[str, Any]]
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     server: _Server
 
     def do_POST(self) -> None:
@@ -53,19 +54,6 @@ class _Handler(BaseHTTPRequestHandler):
             data = [{**item, "embedding": "AACAPwAAAAA="} for item in data]
         # Reversed on purpose: order must come from "index", not from the list.
         self._send(200, {"object": "list", "model": body["model"], "data": data[::-1]})
-
-    def _send(self, status: int, payload: dict[str, Any]) -> None:
-        self._send_raw(status, "application/json", json.dumps(payload).encode())
-
-    def _send_raw(self, status: int, content_type: str, raw: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
